@@ -1,0 +1,1078 @@
+/* Generated from schema/engram-deploy.schema.json by scripts/generate-types.mjs. Do not edit. */
+
+/**
+ * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+ */
+export type DnsLabel = string;
+/**
+ * a memory space id: 4-64 lowercase letters or digits
+ */
+export type MemorySpaceId = string;
+/**
+ * a Linux capability name without CAP_, such as NET_BIND_SERVICE
+ */
+export type Capability = string;
+/**
+ * a CIDR such as 10.0.0.0/8
+ */
+export type Cidr = string;
+/**
+ * a host name such as engram.example.com (a leading '*.' is allowed)
+ */
+export type Hostname = string;
+/**
+ * an absolute path without spaces, such as /data
+ */
+export type AbsolutePath = string;
+
+/**
+ * One deployment model of Engram from which the Dockerfile, the Compose stack, the Kubernetes manifests and the Helm chart are rendered. Every property is optional: a missing value takes its default.
+ */
+export interface EngramDeployConfig {
+  /**
+   * Path or URL of this JSON Schema, so that editors (YAML language server) validate and complete the file. Ignored by the renderers.
+   */
+  $schema?: string;
+  /**
+   * Application name: names the container, the Kubernetes objects (StatefulSet, Services, ConfigMap) and the Helm chart.
+   */
+  name?: string;
+  /**
+   * Engram version deployed: the default image tag, the OCI image version label and the Kubernetes app.kubernetes.io/version label.
+   */
+  appVersion?: string;
+  /**
+   * The Engram image that the container runtimes pull or that the Dockerfile builds.
+   */
+  image?: {
+    /**
+     * Registry host that replaces the registry of every image reference (Engram, builder, runtime base, monitoring), for air-gapped mirrors. Empty keeps each reference as written.
+     */
+    registry?: string;
+    /**
+     * Repository of the Engram image.
+     */
+    repository?: string;
+    /**
+     * Tag of the Engram image. Empty means appVersion.
+     */
+    tag?: string;
+    /**
+     * Optional digest (sha256:...) that pins the Engram image; when set it wins over the tag.
+     */
+    digest?: string;
+    /**
+     * Kubernetes image pull policy.
+     */
+    pullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+    /**
+     * Names of Kubernetes Secrets of type dockerconfigjson used to pull the images.
+     */
+    pullSecrets?: DnsLabel[];
+  };
+  /**
+   * How the Dockerfile builds the engram binary and assembles the runtime image.
+   */
+  build?: {
+    /**
+     * Rust toolchain version of the builder image. Engram uses edition 2024 with let-chains, so 1.88 is the oldest that builds it.
+     */
+    rustVersion?: string;
+    /**
+     * Image of the build stage.
+     */
+    builderImage?: {
+      /**
+       * Repository of the builder image (a Debian trixie image with the Rust toolchain).
+       */
+      repository?: string;
+      /**
+       * Tag of the builder image. Empty means '<rustVersion>-slim-trixie'.
+       */
+      tag?: string;
+      /**
+       * Optional digest (sha256:...) that pins the builder image.
+       */
+      digest?: string;
+    };
+    /**
+     * Base image of the runtime stage: distroless cc on the same Debian release as the builder, so glibc matches.
+     */
+    runtimeImage?: {
+      /**
+       * Repository of the runtime base image.
+       */
+      repository?: string;
+      /**
+       * Tag of the runtime base image.
+       */
+      tag?: string;
+      /**
+       * Optional digest (sha256:...) that pins the runtime base image.
+       */
+      digest?: string;
+    };
+    /**
+     * Cargo package that holds the server binary.
+     */
+    cargoPackage?: string;
+    /**
+     * Cargo binary target built (cargo build --bin); the package has several bins.
+     */
+    cargoBin?: string;
+    /**
+     * Build with the package's default cargo features (Engram's default 'monitoring' feature links libhwloc).
+     */
+    defaultFeatures?: boolean;
+    /**
+     * Extra cargo features to enable.
+     */
+    cargoFeatures?: string[];
+    /**
+     * rustc -C target-cpu value. x86-64-v2 runs on every x86-64 server of the last decade; 'native' ties the image to the build host.
+     */
+    targetCpu?: string;
+    /**
+     * Debian packages the build stage needs (only those missing from the builder image are installed).
+     */
+    systemPackages?: string[];
+    /**
+     * Path, relative to the build context, of a merged .profdata file for a profile-guided build. Empty builds without PGO.
+     */
+    pgoProfile?: string;
+    /**
+     * Directories of the Engram workspace that the build needs besides the crates (proto files, migrations, default config).
+     */
+    contextPaths?: string[];
+  };
+  /**
+   * What the engram binary expects at run time. Defaults follow the real binary (Engram 0.1.x); override them when a newer Engram renames a flag or a path.
+   */
+  runtime?: {
+    /**
+     * Absolute path of the engram binary in the image.
+     */
+    binaryPath?: string;
+    /**
+     * Subcommand that runs the server.
+     *
+     * @minItems 1
+     */
+    startCommand?: [string, ...string[]];
+    /**
+     * Flag names of the engram command line. logLevel is a global flag and goes before the subcommand.
+     */
+    flags?: {
+      /**
+       * Global flag that sets the log level (placed before the subcommand).
+       */
+      logLevel?: string;
+      /**
+       * Flag of the start subcommand that sets the HTTP port. Engram has no --http-port.
+       */
+      httpPort?: string;
+      /**
+       * Flag of the start subcommand that sets the gRPC port.
+       */
+      grpcPort?: string;
+    };
+    /**
+     * Extra arguments appended after the start flags.
+     */
+    extraArgs?: string[];
+    /**
+     * Engram log level. RUST_LOG is ignored by the server; this becomes the global --log-level flag.
+     */
+    logLevel?: 'error' | 'warn' | 'info' | 'debug' | 'trace';
+    /**
+     * XDG_CONFIG_HOME of the container: Engram reads its config file below it (no flag or variable names the file).
+     */
+    configHome?: string;
+    /**
+     * Path of the config file relative to configHome, where Engram looks for it.
+     */
+    configFile?: string;
+    /**
+     * Data root (ENGRAM_DATA_DIR), the mount point of the persistent volume. Every directory in it is taken as a memory space.
+     */
+    dataDir?: string;
+    /**
+     * Writable scratch directory (TMPDIR), a tmpfs or emptyDir beside the read-only root filesystem.
+     */
+    tmpDir?: string;
+    /**
+     * Size of the scratch directory (Kubernetes quantity; Compose converts it).
+     */
+    tmpSize?: string;
+    /**
+     * PID file (ENGRAM_PID_PATH). It must be writable: an unwritable PID file is fatal at start.
+     */
+    pidPath?: string;
+    /**
+     * Consolidation alert log (ENGRAM_CONSOLIDATION_ALERT_LOG). Its default is relative to the working directory, the data root, where nothing but spaces may live: keep it in the scratch directory.
+     */
+    consolidationAlertLog?: string;
+    /**
+     * mimalloc (Engram's global allocator) tuning.
+     */
+    allocator?: {
+      /**
+       * MIMALLOC_LARGE_OS_PAGES: use 2 MiB pages where the host offers them.
+       */
+      largeOsPages?: boolean;
+      /**
+       * MIMALLOC_RESERVE_HUGE_OS_PAGES: GiB of 1 GiB huge pages reserved at start. Containers rarely have them: keep 0 unless the node is set up for it.
+       */
+      reserveHugeOsPages?: number;
+    };
+    /**
+     * HTTP paths of Engram's health endpoints.
+     */
+    health?: {
+      /**
+       * Answers 200 as soon as HTTP serves: startup probe.
+       */
+      startupPath?: string;
+      /**
+       * Liveness probe path. /health runs checks with a 200 ms budget that can flap under CPU throttling, so liveness uses /health/alive.
+       */
+      livenessPath?: string;
+      /**
+       * Readiness probe path: 200 when healthy or degraded, 503 when unhealthy.
+       */
+      readinessPath?: string;
+    };
+    /**
+     * Prometheus text-format metrics path (/metrics is JSON).
+     */
+    metricsPath?: string;
+    /**
+     * Container health check run inside the image (Dockerfile HEALTHCHECK and Compose healthcheck), exec form: no shell exists in the image.
+     */
+    healthCheck?: {
+      /**
+       * Arguments given to the engram binary. 'engram status' always exits 0, so the default asks the server with real exit semantics.
+       *
+       * @minItems 1
+       */
+      command?: [string, ...string[]];
+      /**
+       * Seconds between checks.
+       */
+      intervalSeconds?: number;
+      /**
+       * Seconds before one check counts as failed.
+       */
+      timeoutSeconds?: number;
+      /**
+       * Start-up grace during which failures do not count; covers Engram's gRPC wait.
+       */
+      startPeriodSeconds?: number;
+      /**
+       * Seconds between checks during the start period, so a fresh container turns healthy quickly.
+       */
+      startIntervalSeconds?: number;
+      /**
+       * Consecutive failures that make the container unhealthy.
+       */
+      retries?: number;
+    };
+    /**
+     * Longest time Engram takes from start to serving HTTP (it waits up to ~10 s for gRPC). Startup probes must allow at least this.
+     */
+    startupBudgetSeconds?: number;
+    /**
+     * Longest clean stop after SIGTERM (connections drained, background tasks stopped in 3 s). Grace periods must exceed it.
+     */
+    shutdownBudgetSeconds?: number;
+    /**
+     * Seconds between SIGTERM and SIGKILL (Compose stop_grace_period, Kubernetes terminationGracePeriodSeconds).
+     */
+    stopGracePeriodSeconds?: number;
+    /**
+     * Log line Engram prints after a clean stop; tests and runbooks look for it.
+     */
+    cleanStopLogLine?: string;
+  };
+  /**
+   * Container ports.
+   */
+  ports?: {
+    /**
+     * HTTP API, health and metrics port.
+     */
+    http?: number;
+    /**
+     * gRPC port (engram.v1.EngramService).
+     */
+    grpc?: number;
+  };
+  /**
+   * Engram's own config.toml. Only sections and keys the server reads; 'extra' carries keys a newer Engram adds.
+   */
+  engram?: {
+    /**
+     * [server] table.
+     */
+    server?: {
+      /**
+       * server.http_bind (also ENGRAM_HTTP_BIND). Engram's own default is 127.0.0.1, which no published port or kubelet probe reaches: containers bind 0.0.0.0.
+       */
+      httpBind?: string;
+    };
+    /**
+     * [feature_flags] table.
+     */
+    featureFlags?: {
+      /**
+       * feature_flags.spreading_api_beta: serve the spreading-activation API.
+       */
+      spreadingApiBeta?: boolean;
+    };
+    /**
+     * [memory_spaces] table.
+     */
+    memorySpaces?: {
+      /**
+       * memory_spaces.default_space: space used when a request names none.
+       */
+      defaultSpace?: string;
+      /**
+       * memory_spaces.bootstrap_spaces: spaces created at start.
+       */
+      bootstrapSpaces?: MemorySpaceId[];
+    };
+    /**
+     * [security] table.
+     */
+    security?: {
+      /**
+       * security.auth_mode. With api_key every route, health included, needs a key, so probes switch to TCP and exec checks.
+       */
+      authMode?: 'none' | 'api_key';
+      /**
+       * security.api_keys.storage_path: file of API keys, mounted from a Secret. Required with auth_mode api_key.
+       */
+      apiKeysStoragePath?: string;
+    };
+    /**
+     * [persistence] table (checked by 'engram validate config'; the data root itself comes from runtime.dataDir).
+     */
+    persistence?: {
+      /**
+       * persistence.hot_capacity: memories kept in the hot tier.
+       */
+      hotCapacity?: number;
+      /**
+       * persistence.warm_capacity: memories kept in the warm tier.
+       */
+      warmCapacity?: number;
+      /**
+       * persistence.cold_capacity: memories kept in the cold tier.
+       */
+      coldCapacity?: number;
+    };
+    /**
+     * Free-form TOML tables and keys merged into config.toml, for settings a newer Engram adds. Keys already modelled above must be set there instead.
+     */
+    extra?: {
+      [k: string]: unknown;
+    };
+  };
+  /**
+   * CPU, memory and ephemeral storage of the Engram container (Kubernetes requests and limits; Compose reservations and limits).
+   */
+  resources?: {
+    requests?: ResourceSet;
+    limits?: ResourceSet1;
+  };
+  /**
+   * The persistent volume that holds the data root.
+   */
+  persistence?: {
+    /**
+     * Keep data on a persistent volume. When false the data lives in an emptyDir (Kubernetes) or an anonymous volume (Compose) and is lost with the pod or container.
+     */
+    enabled?: boolean;
+    /**
+     * Requested volume size.
+     */
+    size?: string;
+    /**
+     * StorageClass of the claim. Empty uses the cluster default; '-' asks for no class (storageClassName: "").
+     */
+    storageClass?: string;
+    /**
+     * Access modes of the claim. One writer: ReadWriteOnce or ReadWriteOncePod.
+     *
+     * @minItems 1
+     */
+    accessModes?: [
+      'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany',
+      ...('ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany')[]
+    ];
+    /**
+     * Name of an existing PersistentVolumeClaim to use instead of the StatefulSet's claim template.
+     */
+    existingClaim?: string;
+    annotations?: StringMap;
+    /**
+     * StatefulSet persistentVolumeClaimRetentionPolicy: what happens to claims when the StatefulSet is deleted or scaled down.
+     */
+    retentionPolicy?: {
+      /**
+       * Claims kept (Retain) or removed (Delete) when the StatefulSet is deleted.
+       */
+      whenDeleted?: 'Retain' | 'Delete';
+      /**
+       * Claims kept (Retain) or removed (Delete) when the StatefulSet is scaled down.
+       */
+      whenScaled?: 'Retain' | 'Delete';
+    };
+  };
+  /**
+   * Process and container security. Defaults meet Kubernetes Pod Security 'restricted'.
+   */
+  security?: {
+    /**
+     * UID of the Engram process (image USER, Compose user, Kubernetes runAsUser). 65534 is nobody.
+     */
+    runAsUser?: number;
+    /**
+     * GID of the Engram process.
+     */
+    runAsGroup?: number;
+    /**
+     * Group that owns the data volume (Kubernetes fsGroup); replaces a root chown init container.
+     */
+    fsGroup?: number;
+    /**
+     * When Kubernetes re-owns the volume: OnRootMismatch avoids a recursive chown on every start.
+     */
+    fsGroupChangePolicy?: 'OnRootMismatch' | 'Always';
+    /**
+     * Mount the root filesystem read-only; the data dir and the scratch dir stay writable.
+     */
+    readOnlyRootFilesystem?: boolean;
+    /**
+     * Allow privilege escalation (setuid binaries, no_new_privs off). Pod Security 'restricted' requires false.
+     */
+    allowPrivilegeEscalation?: boolean;
+    /**
+     * Linux capabilities of the container.
+     */
+    capabilities?: {
+      /**
+       * Capabilities dropped. Pod Security 'restricted' requires ALL.
+       */
+      drop?: Capability[];
+      /**
+       * Capabilities added back. Engram needs none (7432 is not a privileged port); 'restricted' allows only NET_BIND_SERVICE.
+       */
+      add?: Capability[];
+    };
+    /**
+     * Seccomp profile type (Kubernetes) ; RuntimeDefault is the container runtime's default filter.
+     */
+    seccompProfile?: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
+    /**
+     * Profile file relative to the kubelet's seccomp directory, with seccompProfile Localhost.
+     */
+    seccompLocalhostProfile?: string;
+  };
+  /**
+   * Kubernetes probe timings. Paths come from runtime.health; with auth_mode api_key the probes use TCP.
+   */
+  probes?: {
+    startup?: Probe;
+    liveness?: Probe1;
+    readiness?: Probe2;
+  };
+  /**
+   * StatefulSet options.
+   */
+  statefulset?: {
+    /**
+     * Pod count. Engram is a single-writer database until multi-node lands, so it must be 1.
+     */
+    replicas?: number;
+    /**
+     * RollingUpdate replaces the pod on every template change; OnDelete waits for a manual pod delete (upgrades and rollbacks then change nothing running).
+     */
+    updateStrategy?: 'RollingUpdate' | 'OnDelete';
+    /**
+     * Order in which pods are created and deleted.
+     */
+    podManagementPolicy?: 'OrderedReady' | 'Parallel';
+    /**
+     * Controller revisions kept for rollback.
+     */
+    revisionHistoryLimit?: number;
+    /**
+     * Seconds a new pod must be Ready before it counts as available.
+     */
+    minReadySeconds?: number;
+  };
+  /**
+   * Horizontal autoscaling. Not supported: scaling a single-writer StatefulSet would fork the database (multi-node is a later milestone).
+   */
+  autoscaling?: {
+    /**
+     * Must stay false until Engram supports several nodes.
+     */
+    enabled?: boolean;
+  };
+  /**
+   * Kubernetes Services: a headless one for the StatefulSet's stable identity and a client one.
+   */
+  service?: {
+    /**
+     * Client Service type. LoadBalancer is opt-in with source ranges: the HTTP API has an unauthenticated /shutdown when auth is off.
+     */
+    type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+    annotations?: StringMap1;
+    /**
+     * CIDRs allowed to reach a LoadBalancer Service.
+     */
+    loadBalancerSourceRanges?: Cidr[];
+    /**
+     * Client Service session affinity.
+     */
+    sessionAffinity?: 'None' | 'ClientIP';
+    /**
+     * Fixed node ports for NodePort and LoadBalancer Services; null lets Kubernetes choose.
+     */
+    nodePorts?: {
+      /**
+       * Node port of the HTTP port.
+       */
+      http?: number | null;
+      /**
+       * Node port of the gRPC port.
+       */
+      grpc?: number | null;
+    };
+  };
+  /**
+   * Ingress to the HTTP API.
+   */
+  ingress?: {
+    /**
+     * Create an Ingress. Enable security.authMode api_key or restrict it at the controller: /shutdown is unauthenticated otherwise.
+     */
+    enabled?: boolean;
+    /**
+     * IngressClass name; empty uses the cluster default.
+     */
+    className?: string;
+    annotations?: StringMap2;
+    /**
+     * Hosts and paths routed to the HTTP port.
+     */
+    hosts?: {
+      /**
+       * Host name.
+       */
+      host: string;
+      /**
+       * Paths on this host.
+       */
+      paths?: {
+        /**
+         * URL path.
+         */
+        path?: string;
+        /**
+         * Ingress path type.
+         */
+        pathType?: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+      }[];
+    }[];
+    /**
+     * TLS: Secrets holding certificates for the hosts.
+     */
+    tls?: {
+      /**
+       * Secret of type kubernetes.io/tls.
+       */
+      secretName: string;
+      /**
+       * Hosts the certificate covers.
+       *
+       * @minItems 1
+       */
+      hosts: [Hostname, ...Hostname[]];
+    }[];
+  };
+  /**
+   * Prometheus scraping and Grafana dashboards.
+   */
+  monitoring?: {
+    /**
+     * Add prometheus.io/scrape, port and path annotations to the pod.
+     */
+    scrapeAnnotations?: boolean;
+    /**
+     * Prometheus Operator ServiceMonitor (rendered only when the cluster has monitoring.coreos.com/v1).
+     */
+    serviceMonitor?: {
+      /**
+       * Create a ServiceMonitor.
+       */
+      enabled?: boolean;
+      /**
+       * Scrape interval.
+       */
+      interval?: string;
+      /**
+       * Scrape timeout; not longer than the interval.
+       */
+      scrapeTimeout?: string;
+      labels?: StringMap3;
+    };
+    /**
+     * Dashboards as ConfigMaps for the Grafana sidecar (Kubernetes) and provisioned files (Compose).
+     */
+    grafanaDashboards?: {
+      /**
+       * Create dashboard ConfigMaps in Kubernetes.
+       */
+      enabled?: boolean;
+      labels?: StringMap4;
+    };
+  };
+  /**
+   * Kubernetes NetworkPolicy. The default lets every client reach Engram's ports and Engram reach DNS only, so a single-replica install keeps working.
+   */
+  networkPolicy?: {
+    /**
+     * Create the NetworkPolicy.
+     */
+    enabled?: boolean;
+    /**
+     * Allow any source to reach the HTTP and gRPC ports. When false only ingressFrom peers (and Prometheus, when scraping is on) may.
+     */
+    allowExternal?: boolean;
+    /**
+     * Extra NetworkPolicyPeer objects allowed in when allowExternal is false.
+     */
+    ingressFrom?: {}[];
+    /**
+     * Allow DNS lookups (port 53) out of the pod.
+     */
+    allowDnsEgress?: boolean;
+    /**
+     * Extra NetworkPolicyEgressRule objects.
+     */
+    extraEgress?: {}[];
+  };
+  /**
+   * PodDisruptionBudget. Set at most one of minAvailable and maxUnavailable; the default never blocks a node drain forever.
+   */
+  podDisruptionBudget?: {
+    /**
+     * Create the PodDisruptionBudget.
+     */
+    enabled?: boolean;
+    /**
+     * Pods that may be down during a voluntary disruption (integer or percentage).
+     */
+    maxUnavailable?: number | string | null;
+    /**
+     * Pods that must stay up (integer or percentage). minAvailable equal to replicas blocks every drain.
+     */
+    minAvailable?: number | string | null;
+  };
+  /**
+   * Where the pod may run.
+   */
+  scheduling?: {
+    nodeSelector?: StringMap5;
+    /**
+     * Kubernetes Toleration objects.
+     */
+    tolerations?: {}[];
+    /**
+     * Kubernetes Affinity object.
+     */
+    affinity?: {};
+    /**
+     * Kubernetes TopologySpreadConstraint objects.
+     */
+    topologySpreadConstraints?: {}[];
+    /**
+     * PriorityClass of the pod.
+     */
+    priorityClassName?: string;
+  };
+  /**
+   * Kubernetes-only settings.
+   */
+  kubernetes?: {
+    /**
+     * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+     */
+    namespace?: string;
+    commonLabels?: StringMap6;
+    podLabels?: StringMap7;
+    podAnnotations?: StringMap8;
+    /**
+     * ServiceAccount of the pod. Engram never calls the Kubernetes API: no token and no role binding.
+     */
+    serviceAccount?: {
+      /**
+       * Create the ServiceAccount.
+       */
+      create?: boolean;
+      /**
+       * ServiceAccount name; empty means the application name.
+       */
+      name?: string;
+      annotations?: StringMap9;
+      /**
+       * Mount an API token into the pod. Engram does not need one.
+       */
+      automountToken?: boolean;
+    };
+    /**
+     * Secret that holds the API key file when security.authMode is api_key.
+     */
+    apiKeySecret?: {
+      /**
+       * Name of an existing Secret; empty means '<name>-api-keys', created from secret.yaml.example or the chart.
+       */
+      existingSecret?: string;
+      /**
+       * Key in the Secret whose value is the API key file.
+       */
+      key?: string;
+    };
+    /**
+     * Extra Kubernetes EnvVar objects of the Engram container.
+     */
+    extraEnv?: {
+      name: string;
+    }[];
+    /**
+     * Extra Kubernetes Volume objects of the pod.
+     */
+    extraVolumes?: {
+      name: DnsLabel;
+    }[];
+    /**
+     * Extra Kubernetes VolumeMount objects of the Engram container.
+     */
+    extraVolumeMounts?: {
+      name: DnsLabel;
+      mountPath: AbsolutePath;
+    }[];
+    /**
+     * Extra Kubernetes objects written beside the generated ones.
+     */
+    extraManifests?: {
+      apiVersion: string;
+      kind: string;
+      metadata: {
+        name: string;
+      };
+    }[];
+    /**
+     * Kubernetes PodDNSConfig object; empty keeps the cluster's.
+     */
+    dnsConfig?: {};
+  };
+  /**
+   * Docker Compose-only settings. Resources, ports, security and health check come from the shared sections.
+   */
+  compose?: {
+    /**
+     * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+     */
+    containerName?: string;
+    /**
+     * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+     */
+    hostname?: string;
+    /**
+     * Host address the ports are published on. 127.0.0.1 keeps the unauthenticated API off the network; 0.0.0.0 publishes it everywhere.
+     */
+    publishAddress?: string;
+    /**
+     * Restart policy.
+     */
+    restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+    /**
+     * Volume that holds the data root.
+     */
+    dataVolume?: {
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      name?: string;
+      /**
+       * Absolute host directory bound instead of the named volume (must be owned by security.runAsUser). Empty uses the named volume; ENGRAM_DATA_PATH overrides it at run time.
+       */
+      hostPath?: string;
+    };
+    /**
+     * Container log rotation (json-file driver).
+     */
+    logging?: {
+      /**
+       * Docker logging driver.
+       */
+      driver?: 'json-file' | 'local';
+      /**
+       * Size of one log file before rotation.
+       */
+      maxSize?: string;
+      /**
+       * Rotated log files kept.
+       */
+      maxFile?: number;
+      /**
+       * Compress rotated files.
+       */
+      compress?: boolean;
+    };
+    /**
+     * Bridge network of the stack.
+     */
+    network?: {
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      name?: string;
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      alias?: string;
+      /**
+       * Fixed subnet; empty lets Docker choose (a fixed one collides on hosts that use it).
+       */
+      subnet?: string;
+      /**
+       * Network MTU; null keeps Docker's.
+       */
+      mtu?: number | null;
+    };
+    /**
+     * AppArmor profile of the Engram container; empty sets none (hosts without AppArmor fail on one).
+     */
+    apparmorProfile?: string;
+    /**
+     * Prometheus and Grafana behind the 'monitoring' profile.
+     */
+    monitoring?: {
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      profile?: string;
+      /**
+       * Prometheus scrape interval.
+       */
+      scrapeInterval?: string;
+      /**
+       * Prometheus storage retention.
+       */
+      retention?: string;
+      /**
+       * Prometheus image reference.
+       */
+      prometheusImage?: string;
+      /**
+       * Grafana image reference.
+       */
+      grafanaImage?: string;
+      /**
+       * Host port of Prometheus.
+       */
+      prometheusPort?: number;
+      /**
+       * Host port of Grafana.
+       */
+      grafanaPort?: number;
+    };
+  };
+}
+/**
+ * Guaranteed resources (Compose: deploy.resources.reservations).
+ */
+export interface ResourceSet {
+  /**
+   * CPU (Kubernetes quantity: 500m, 1, 1.5).
+   */
+  cpu?: string;
+  /**
+   * Memory (Kubernetes quantity: 512Mi, 4Gi).
+   */
+  memory?: string;
+  /**
+   * Ephemeral storage (Kubernetes only).
+   */
+  ephemeralStorage?: string;
+}
+/**
+ * Upper bounds (Compose: deploy.resources.limits). Exceeding the memory limit gets the process OOM-killed.
+ */
+export interface ResourceSet1 {
+  /**
+   * CPU (Kubernetes quantity: 500m, 1, 1.5).
+   */
+  cpu?: string;
+  /**
+   * Memory (Kubernetes quantity: 512Mi, 4Gi).
+   */
+  memory?: string;
+  /**
+   * Ephemeral storage (Kubernetes only).
+   */
+  ephemeralStorage?: string;
+}
+/**
+ * Annotations of the claim (template).
+ */
+export interface StringMap {
+  [k: string]: string;
+}
+/**
+ * Startup probe on runtime.health.startupPath; its budget must cover runtime.startupBudgetSeconds.
+ */
+export interface Probe {
+  /**
+   * Render this probe.
+   */
+  enabled?: boolean;
+  /**
+   * Seconds before the first check.
+   */
+  initialDelaySeconds?: number;
+  /**
+   * Seconds between checks.
+   */
+  periodSeconds?: number;
+  /**
+   * Seconds before a check fails.
+   */
+  timeoutSeconds?: number;
+  /**
+   * Successes that count as passing (1 for startup and liveness).
+   */
+  successThreshold?: number;
+  /**
+   * Failures that count as failing.
+   */
+  failureThreshold?: number;
+}
+/**
+ * Liveness probe on runtime.health.livenessPath.
+ */
+export interface Probe1 {
+  /**
+   * Render this probe.
+   */
+  enabled?: boolean;
+  /**
+   * Seconds before the first check.
+   */
+  initialDelaySeconds?: number;
+  /**
+   * Seconds between checks.
+   */
+  periodSeconds?: number;
+  /**
+   * Seconds before a check fails.
+   */
+  timeoutSeconds?: number;
+  /**
+   * Successes that count as passing (1 for startup and liveness).
+   */
+  successThreshold?: number;
+  /**
+   * Failures that count as failing.
+   */
+  failureThreshold?: number;
+}
+/**
+ * Readiness probe on runtime.health.readinessPath.
+ */
+export interface Probe2 {
+  /**
+   * Render this probe.
+   */
+  enabled?: boolean;
+  /**
+   * Seconds before the first check.
+   */
+  initialDelaySeconds?: number;
+  /**
+   * Seconds between checks.
+   */
+  periodSeconds?: number;
+  /**
+   * Seconds before a check fails.
+   */
+  timeoutSeconds?: number;
+  /**
+   * Successes that count as passing (1 for startup and liveness).
+   */
+  successThreshold?: number;
+  /**
+   * Failures that count as failing.
+   */
+  failureThreshold?: number;
+}
+/**
+ * Annotations of the client Service.
+ */
+export interface StringMap1 {
+  [k: string]: string;
+}
+/**
+ * Annotations of the Ingress.
+ */
+export interface StringMap2 {
+  [k: string]: string;
+}
+/**
+ * Labels the Prometheus serviceMonitorSelector matches.
+ */
+export interface StringMap3 {
+  [k: string]: string;
+}
+/**
+ * Labels the Grafana sidecar selects dashboards by.
+ */
+export interface StringMap4 {
+  [k: string]: string;
+}
+/**
+ * Node labels the pod requires.
+ */
+export interface StringMap5 {
+  [k: string]: string;
+}
+/**
+ * Labels added to every object (not to selectors).
+ */
+export interface StringMap6 {
+  [k: string]: string;
+}
+/**
+ * Extra pod labels.
+ */
+export interface StringMap7 {
+  [k: string]: string;
+}
+/**
+ * Extra pod annotations.
+ */
+export interface StringMap8 {
+  [k: string]: string;
+}
+/**
+ * Annotations of the ServiceAccount (e.g. cloud workload identity).
+ */
+export interface StringMap9 {
+  [k: string]: string;
+}

@@ -1,0 +1,5 @@
+export interface InitGeneratorSchema {
+  config?: string;
+  name?: string;
+  skipFormat?: boolean;
+}
