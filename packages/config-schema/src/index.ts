@@ -22,3 +22,5 @@ export {
 } from './runtime-profile';
 export { parseCpuQuantity, parseMemoryQuantity } from './quantity';
 export { initGenerator } from './generators/init/generator';
+export { docsGenerator } from './generators/docs/generator';
+export { renderConfigurationReference } from './render-reference';

@@ -8,12 +8,16 @@ import { validate } from './validate';
 /** Where the model lives in a workspace, relative to its root. */
 export const defaultConfigPath = 'deployments/engram.deploy.yaml';
 
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
 /** Parses YAML (or JSON, a subset of YAML); syntax errors become issues with their line. */
 export function parseConfigText(text: string): { data: unknown; issues: ConfigIssue[] } {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const issues = document.errors.map((error) => ({
     path: '(root)',
-    message: `is not valid YAML: ${error.message.split('\n')[0]}${error.linePos ? ` at line ${error.linePos[0].line}` : ''}`,
+    message: `is not valid YAML: ${error.message.split('\n')[0]} at line ${lineOf(text, error.pos[0])}`,
     expected: 'a YAML or JSON document',
     given: 'unparsable text',
   }));

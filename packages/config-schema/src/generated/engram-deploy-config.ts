@@ -20,10 +20,6 @@ export type Cidr = string;
  * a host name such as engram.example.com (a leading '*.' is allowed)
  */
 export type Hostname = string;
-/**
- * an absolute path without spaces, such as /data
- */
-export type AbsolutePath = string;
 
 /**
  * One deployment model of Engram from which the Dockerfile, the Compose stack, the Kubernetes manifests and the Helm chart are rendered. Every property is optional: a missing value takes its default.
@@ -751,28 +747,52 @@ export interface EngramDeployConfig {
      * Extra Kubernetes EnvVar objects of the Engram container.
      */
     extraEnv?: {
+      /**
+       * Variable name.
+       */
       name: string;
     }[];
     /**
      * Extra Kubernetes Volume objects of the pod.
      */
     extraVolumes?: {
-      name: DnsLabel;
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      name: string;
     }[];
     /**
      * Extra Kubernetes VolumeMount objects of the Engram container.
      */
     extraVolumeMounts?: {
-      name: DnsLabel;
-      mountPath: AbsolutePath;
+      /**
+       * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
+       */
+      name: string;
+      /**
+       * Where the volume is mounted.
+       */
+      mountPath: string;
     }[];
     /**
      * Extra Kubernetes objects written beside the generated ones.
      */
     extraManifests?: {
+      /**
+       * API version of the object.
+       */
       apiVersion: string;
+      /**
+       * Kind of the object.
+       */
       kind: string;
+      /**
+       * Object metadata; name is required.
+       */
       metadata: {
+        /**
+         * Object name.
+         */
         name: string;
       };
     }[];

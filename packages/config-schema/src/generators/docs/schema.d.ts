@@ -1,0 +1,3 @@
+export interface DocsGeneratorSchema {
+  path?: string;
+}
