@@ -136,10 +136,6 @@ export interface EngramDeployConfig {
      * Path, relative to the build context, of a merged .profdata file for a profile-guided build. Empty builds without PGO.
      */
     pgoProfile?: string;
-    /**
-     * Directories of the Engram workspace that the build needs besides the crates (proto files, migrations, default config).
-     */
-    contextPaths?: string[];
   };
   /**
    * What the engram binary expects at run time. Defaults follow the real binary (Engram 0.1.x); override them when a newer Engram renames a flag or a path.

@@ -1,0 +1,4 @@
+export interface DockerfileGeneratorSchema {
+  config?: string;
+  directory?: string;
+}

@@ -1,0 +1,3 @@
+export interface DockerfileInitSchema {
+  config?: string;
+}
