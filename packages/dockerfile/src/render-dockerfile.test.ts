@@ -87,7 +87,7 @@ describe('renderDockerfile', () => {
     const envLines = byKeyword(finalStage(defaults), 'ENV').flatMap((i) => args(i).split(/\s*\\?\n\s*|\s+(?=[A-Z_]+=)/));
     const names = envLines.map((line) => line.split('=')[0]).filter(Boolean);
     expect(names).toEqual(renderContainerEnv(normalize({})).map((v) => v.name));
-    for (const name of names) expect(name.startsWith('MIMALLOC_') || (engramReadsEnv as readonly string[]).includes(name ?? '')).toBe(true);
+    for (const name of names) expect(name?.startsWith('MIMALLOC_') || (engramReadsEnv as readonly string[]).includes(name ?? '')).toBe(true);
     expect(defaults).not.toMatch(/RUST_LOG|ENGRAM_HTTP_PORT|ENGRAM_NUMA|MIMALLOC_RESERVE_HUGE_OS_PAGES/);
   });
 
