@@ -1,10 +1,2 @@
-import type { Tree } from '@nx/devkit';
-import { initGenerator as writeDefaultModel } from '@engram/config-schema';
-import type { DockerfileInitSchema } from './schema';
-
-/** What `nx add @engram/dockerfile` runs: make sure a deployment model exists. */
-export async function initGenerator(tree: Tree, options: DockerfileInitSchema): Promise<void> {
-  await writeDefaultModel(tree, { config: options.config, skipFormat: true });
-}
-
-export default initGenerator;
+// What `nx add` runs for this package: make sure a deployment model exists (the shared init).
+export { initGenerator, initGenerator as default } from '@engram/config-schema';

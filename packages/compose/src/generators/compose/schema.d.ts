@@ -1,0 +1,4 @@
+export interface ComposeGeneratorSchema {
+  config?: string;
+  directory?: string;
+}

@@ -1,3 +1,0 @@
-export interface DockerfileInitSchema {
-  config?: string;
-}
