@@ -72,10 +72,8 @@ const existingClaimReplacesTemplate: Rule = (model, given) => {
   if (!enabled) {
     issues.push(issue('persistence.existingClaim', 'needs persistence.enabled: true', 'persistence.enabled true, or no existingClaim', existingClaim));
   }
-  for (const key of ['size', 'storageClass', 'accessModes'] as const) {
-    if (given.persistence?.[key] !== undefined) {
-      issues.push(issue(`persistence.${key}`, 'belongs to the claim template, which persistence.existingClaim replaces: set it on the existing claim instead', 'no value when existingClaim is set', given.persistence[key]));
-    }
+  if (given.persistence?.retentionPolicy !== undefined) {
+    issues.push(issue('persistence.retentionPolicy', 'applies to claims the StatefulSet creates from its template, which persistence.existingClaim replaces', 'no retentionPolicy when existingClaim is set', given.persistence.retentionPolicy));
   }
   return issues;
 };

@@ -39,7 +39,7 @@ const invalidConfigs: InvalidCase[] = [
   { name: 'autoscaling enabled', config: { autoscaling: { enabled: true } }, path: 'autoscaling.enabled', message: /fork the database/ },
   { name: 'default space not bootstrapped', config: { engram: { memorySpaces: { defaultSpace: 'other', bootstrapSpaces: ['default'] } } }, path: 'engram.memorySpaces.defaultSpace', message: /bootstrap spaces/ },
   { name: 'existing claim with persistence off', config: { persistence: { enabled: false, existingClaim: 'data-engram' } }, path: 'persistence.existingClaim', message: /needs persistence\.enabled/ },
-  { name: 'existing claim with a claim template size', config: { persistence: { existingClaim: 'data-engram', size: '50Gi' } }, path: 'persistence.size', message: /claim template/ },
+  { name: 'existing claim with a claim retention policy', config: { persistence: { existingClaim: 'data-engram', retentionPolicy: { whenDeleted: 'Delete' } } }, path: 'persistence.retentionPolicy', message: /existingClaim replaces/ },
   { name: 'compose host path with persistence off', config: { persistence: { enabled: false }, compose: { dataVolume: { hostPath: '/srv/engram' } } }, path: 'compose.dataVolume.hostPath', message: /needs persistence\.enabled/ },
   { name: 'api_key auth without a key file', config: { engram: { security: { authMode: 'api_key' } } }, path: 'engram.security.apiKeysStoragePath', message: /required with authMode "api_key"/ },
   { name: 'key file inside the data root', config: { engram: { security: { authMode: 'api_key', apiKeysStoragePath: '/data/keys' } } }, path: 'engram.security.apiKeysStoragePath', message: /taken as a memory space/ },

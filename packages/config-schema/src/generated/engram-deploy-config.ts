@@ -404,7 +404,7 @@ export interface EngramDeployConfig {
       ...('ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany')[]
     ];
     /**
-     * Name of an existing PersistentVolumeClaim to use instead of the StatefulSet's claim template.
+     * Name of a PersistentVolumeClaim to use instead of the StatefulSet's claim template; size, storageClass, accessModes and annotations then describe that claim (written as pvc.yaml for kubectl users).
      */
     existingClaim?: string;
     annotations?: StringMap;

@@ -1,0 +1,4 @@
+export interface ManifestsGeneratorSchema {
+  config?: string;
+  directory?: string;
+}

@@ -1,0 +1,43 @@
+import type { EngramDeployModel } from '@engram/config-schema';
+
+/** Object names, all derived from the application name so several installs can share a namespace. */
+export function objectNames(model: EngramDeployModel) {
+  const name = model.name;
+  return {
+    statefulSet: name,
+    headlessService: `${name}-headless`,
+    clientService: name,
+    configMap: `${name}-config`,
+    serviceAccount: model.kubernetes.serviceAccount.name,
+    apiKeySecret: model.kubernetes.apiKeySecret.existingSecret || `${name}-api-keys`,
+    networkPolicy: name,
+    podDisruptionBudget: name,
+    ingress: name,
+    serviceMonitor: name,
+    dataVolume: 'data',
+    configVolume: 'config',
+    tmpVolume: 'tmp',
+    apiKeyVolume: 'api-keys',
+    container: 'engram',
+  } as const;
+}
+
+/** The ConfigMap key that holds Engram's config.toml. */
+export const configMapKey = 'engram.toml';
+
+/** Labels that select Engram's pods. They never change after install: selectors are immutable. */
+export function selectorLabels(model: EngramDeployModel): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'engram', 'app.kubernetes.io/instance': model.name };
+}
+
+/** Kubernetes recommended labels, the task's `app` label, and the model's common labels. */
+export function commonLabels(model: EngramDeployModel): Record<string, string> {
+  return {
+    ...model.kubernetes.commonLabels,
+    app: 'engram',
+    ...selectorLabels(model),
+    'app.kubernetes.io/version': model.appVersion,
+    'app.kubernetes.io/component': 'database',
+    'app.kubernetes.io/part-of': 'engram',
+  };
+}
