@@ -1,5 +1,6 @@
 import { generatedHeader, type EngramDeployModel, type RenderedFile } from '@engram/config-schema';
 import { stringify } from 'yaml';
+import { asKubernetes } from './names';
 import {
   configChecksum,
   packageName,
@@ -62,7 +63,7 @@ export function renderSlices(model: EngramDeployModel): Record<SliceName, Slice>
     pvc: { file: 'pvc.yaml', objects: on(model.persistence.enabled && !!model.persistence.existingClaim, [renderExistingClaim(model)]), applied: true },
     ingress: { file: 'ingress.yaml', objects: on(model.ingress.enabled, [renderIngress(model)]), applied: true },
     servicemonitor: { file: 'servicemonitor.yaml', objects: on(model.monitoring.serviceMonitor.enabled, [renderServiceMonitor(model)]), applied: true },
-    extra: { file: 'extra.yaml', objects: structuredClone(model.kubernetes.extraManifests) as Manifest[], applied: true },
+    extra: { file: 'extra.yaml', objects: asKubernetes<Manifest[]>(model.kubernetes.extraManifests), applied: true },
   };
 }
 

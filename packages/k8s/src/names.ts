@@ -41,3 +41,11 @@ export function commonLabels(model: EngramDeployModel): Record<string, string> {
     'app.kubernetes.io/part-of': 'engram',
   };
 }
+
+/**
+ * A free-form part of the model (tolerations, extra volumes, ...) as the Kubernetes type it holds.
+ * The model only checks its shape loosely; the Kubernetes API validates it.
+ */
+export function asKubernetes<T>(value: unknown): T {
+  return structuredClone(value) as T;
+}

@@ -4,7 +4,7 @@ import type { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, Serv
 import type { Ingress, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { claimTemplate } from './render-statefulset';
-import { commonLabels, configMapKey, objectNames, selectorLabels } from './names';
+import { asKubernetes, commonLabels, configMapKey, objectNames, selectorLabels } from './names';
 
 export const packageName = '@engram/k8s';
 
@@ -117,7 +117,7 @@ export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
   if (networkPolicy.allowDnsEgress) {
     egress.push({ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
   }
-  egress.push(...(structuredClone(networkPolicy.extraEgress) as NetworkPolicyEgressRule[]));
+  egress.push(...(asKubernetes<NetworkPolicyEgressRule[]>(networkPolicy.extraEgress)));
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -128,7 +128,7 @@ export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
       ingress: [
         networkPolicy.allowExternal
           ? { ports }
-          : { ports, from: structuredClone(networkPolicy.ingressFrom) as NetworkPolicyPeer[] },
+          : { ports, from: asKubernetes<NetworkPolicyPeer[]>(networkPolicy.ingressFrom) },
       ],
       egress,
     },

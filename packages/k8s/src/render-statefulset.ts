@@ -20,7 +20,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1';
-import { commonLabels, configMapKey, objectNames, selectorLabels } from './names';
+import { asKubernetes, commonLabels, configMapKey, objectNames, selectorLabels } from './names';
 
 type ProbeTimings = EngramDeployModel['probes']['startup'];
 
@@ -109,14 +109,14 @@ function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts
       secret: { secretName: names.apiKeySecret, defaultMode: 0o440, items: [{ key: model.kubernetes.apiKeySecret.key, path: keys.file }] },
     });
   }
-  mounts.push(...(model.kubernetes.extraVolumeMounts as VolumeMount[]));
-  volumes.push(...(model.kubernetes.extraVolumes as Volume[]));
+  mounts.push(...asKubernetes<VolumeMount[]>(model.kubernetes.extraVolumeMounts));
+  volumes.push(...asKubernetes<Volume[]>(model.kubernetes.extraVolumes));
   return { volumes, mounts };
 }
 
 export function engramContainer(model: EngramDeployModel, mounts: VolumeMount[]): Container {
   const { runtime, probes, resources } = model;
-  const env: EnvVar[] = [...renderContainerEnv(model), ...(model.kubernetes.extraEnv as EnvVar[])];
+  const env: EnvVar[] = [...renderContainerEnv(model), ...asKubernetes<EnvVar[]>(model.kubernetes.extraEnv)];
   const requests = quantities(resources.requests);
   const limits = quantities(resources.limits);
   const container: Container = {
@@ -202,12 +202,12 @@ export function renderStatefulSet(model: EngramDeployModel, configChecksum: stri
           ...(scheduling.priorityClassName ? { priorityClassName: scheduling.priorityClassName } : {}),
           ...(Object.keys(scheduling.nodeSelector).length ? { nodeSelector: { ...scheduling.nodeSelector } } : {}),
           // Free-form Kubernetes objects in the model; the API server validates them.
-          ...(scheduling.tolerations.length ? { tolerations: structuredClone(scheduling.tolerations) as Toleration[] } : {}),
-          ...(Object.keys(scheduling.affinity).length ? { affinity: structuredClone(scheduling.affinity) as Affinity } : {}),
+          ...(scheduling.tolerations.length ? { tolerations: asKubernetes<Toleration[]>(scheduling.tolerations) } : {}),
+          ...(Object.keys(scheduling.affinity).length ? { affinity: asKubernetes<Affinity>(scheduling.affinity) } : {}),
           ...(scheduling.topologySpreadConstraints.length
-            ? { topologySpreadConstraints: structuredClone(scheduling.topologySpreadConstraints) as unknown as TopologySpreadConstraint[] }
+            ? { topologySpreadConstraints: asKubernetes<TopologySpreadConstraint[]>(scheduling.topologySpreadConstraints) }
             : {}),
-          ...(Object.keys(model.kubernetes.dnsConfig).length ? { dnsConfig: structuredClone(model.kubernetes.dnsConfig) as PodDNSConfig } : {}),
+          ...(Object.keys(model.kubernetes.dnsConfig).length ? { dnsConfig: asKubernetes<PodDNSConfig>(model.kubernetes.dnsConfig) } : {}),
           containers: [engramContainer(model, mounts)],
           volumes,
         },

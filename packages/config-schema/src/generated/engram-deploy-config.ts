@@ -648,7 +648,9 @@ export interface EngramDeployConfig {
     /**
      * Extra NetworkPolicyPeer objects allowed in when allowExternal is false.
      */
-    ingressFrom?: {}[];
+    ingressFrom?: {
+      [k: string]: unknown;
+    }[];
     /**
      * Allow DNS lookups (port 53) out of the pod.
      */
@@ -656,7 +658,9 @@ export interface EngramDeployConfig {
     /**
      * Extra NetworkPolicyEgressRule objects.
      */
-    extraEgress?: {}[];
+    extraEgress?: {
+      [k: string]: unknown;
+    }[];
   };
   /**
    * PodDisruptionBudget. Set at most one of minAvailable and maxUnavailable; the default never blocks a node drain forever.
@@ -683,15 +687,21 @@ export interface EngramDeployConfig {
     /**
      * Kubernetes Toleration objects.
      */
-    tolerations?: {}[];
+    tolerations?: {
+      [k: string]: unknown;
+    }[];
     /**
      * Kubernetes Affinity object.
      */
-    affinity?: {};
+    affinity?: {
+      [k: string]: unknown;
+    };
     /**
      * Kubernetes TopologySpreadConstraint objects.
      */
-    topologySpreadConstraints?: {}[];
+    topologySpreadConstraints?: {
+      [k: string]: unknown;
+    }[];
     /**
      * PriorityClass of the pod.
      */
@@ -747,6 +757,7 @@ export interface EngramDeployConfig {
        * Variable name.
        */
       name: string;
+      [k: string]: unknown;
     }[];
     /**
      * Extra Kubernetes Volume objects of the pod.
@@ -756,6 +767,7 @@ export interface EngramDeployConfig {
        * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
        */
       name: string;
+      [k: string]: unknown;
     }[];
     /**
      * Extra Kubernetes VolumeMount objects of the Engram container.
@@ -769,6 +781,7 @@ export interface EngramDeployConfig {
        * Where the volume is mounted.
        */
       mountPath: string;
+      [k: string]: unknown;
     }[];
     /**
      * Extra Kubernetes objects written beside the generated ones.
@@ -790,12 +803,16 @@ export interface EngramDeployConfig {
          * Object name.
          */
         name: string;
+        [k: string]: unknown;
       };
+      [k: string]: unknown;
     }[];
     /**
      * Kubernetes PodDNSConfig object; empty keeps the cluster's.
      */
-    dnsConfig?: {};
+    dnsConfig?: {
+      [k: string]: unknown;
+    };
   };
   /**
    * Docker Compose-only settings. Resources, ports, security and health check come from the shared sections.
