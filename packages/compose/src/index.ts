@@ -1,4 +1,11 @@
-export { composeVariables, dockerCpus, dockerMemory, renderComposeFile, renderEnvExample, type ComposeVariable } from './render-compose';
+export {
+  composeVariables,
+  dockerCpus,
+  dockerMemory,
+  renderComposeFile,
+  renderEnvExample,
+  type ComposeVariable,
+} from './render-compose';
 export {
   dashboardPanels,
   renderGrafanaDashboard,

@@ -40,7 +40,12 @@ describe('renderComposeFile', () => {
       '${ENGRAM_PUBLISH_ADDRESS:-127.0.0.1}:${ENGRAM_HOST_HTTP_PORT:-7432}:7432',
       '${ENGRAM_PUBLISH_ADDRESS:-127.0.0.1}:${ENGRAM_HOST_GRPC_PORT:-50051}:50051',
     ]);
-    expect(engram.command).toEqual(['--log-level=${ENGRAM_LOG_LEVEL:-info}', 'start', '--port=7432', '--grpc-port=50051']);
+    expect(engram.command).toEqual([
+      '--log-level=${ENGRAM_LOG_LEVEL:-info}',
+      'start',
+      '--port=7432',
+      '--grpc-port=50051',
+    ]);
   });
 
   it('keeps data in a named volume and mounts config.toml read-only where Engram reads it', () => {
@@ -53,19 +58,39 @@ describe('renderComposeFile', () => {
   });
 
   it('sets limits and reservations from the shared resources', () => {
-    expect(engram.deploy.resources).toEqual({ limits: { cpus: '2', memory: '4g' }, reservations: { cpus: '1', memory: '2g' } });
+    expect(engram.deploy.resources).toEqual({
+      limits: { cpus: '2', memory: '4g' },
+      reservations: { cpus: '1', memory: '2g' },
+    });
   });
 
   it('checks health with the exec command and stops with SIGTERM inside the grace period', () => {
-    expect(engram.healthcheck).toEqual({ test: ['CMD', '/usr/local/bin/engram', 'space', 'list'], interval: '10s', timeout: '3s', start_period: '15s', start_interval: '1s', retries: 3 });
+    expect(engram.healthcheck).toEqual({
+      test: ['CMD', '/usr/local/bin/engram', 'space', 'list'],
+      interval: '10s',
+      timeout: '3s',
+      start_period: '15s',
+      start_interval: '1s',
+      retries: 3,
+    });
     expect(engram.stop_signal).toBe('SIGTERM');
     expect(engram.stop_grace_period).toBe('30s');
     expect(engram.restart).toBe('unless-stopped');
-    expect(engram.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3', compress: 'true' } });
+    expect(engram.logging).toEqual({
+      driver: 'json-file',
+      options: { 'max-size': '10m', 'max-file': '3', compress: 'true' },
+    });
   });
 
   it('sets only environment Engram reads', () => {
-    expect(Object.keys(engram.environment)).toEqual(['ENGRAM_DATA_DIR', 'ENGRAM_HTTP_BIND', 'ENGRAM_PID_PATH', 'ENGRAM_CONSOLIDATION_ALERT_LOG', 'XDG_CONFIG_HOME', 'TMPDIR']);
+    expect(Object.keys(engram.environment)).toEqual([
+      'ENGRAM_DATA_DIR',
+      'ENGRAM_HTTP_BIND',
+      'ENGRAM_PID_PATH',
+      'ENGRAM_CONSOLIDATION_ALERT_LOG',
+      'XDG_CONFIG_HOME',
+      'TMPDIR',
+    ]);
   });
 
   it('puts Prometheus and Grafana behind the monitoring profile', () => {
@@ -83,11 +108,22 @@ describe('renderComposeFile', () => {
   it('adds subnet, MTU, AppArmor, a host data path and other values only when the model asks', () => {
     const custom = parse(renderComposeFile(everyOption));
     const service = custom.services.engram;
-    expect(custom.networks['engram-prod-net']).toEqual({ driver: 'bridge', driver_opts: { 'com.docker.network.driver.mtu': '9000' }, ipam: { config: [{ subnet: '172.30.0.0/16' }] } });
+    expect(custom.networks['engram-prod-net']).toEqual({
+      driver: 'bridge',
+      driver_opts: { 'com.docker.network.driver.mtu': '9000' },
+      ipam: { config: [{ subnet: '172.30.0.0/16' }] },
+    });
     expect(service.security_opt).toEqual(['no-new-privileges:true', 'apparmor:docker-default']);
-    expect(service.volumes[0]).toEqual({ type: 'bind', source: '${ENGRAM_DATA_PATH:-/srv/engram}', target: '/var/lib/engram' });
+    expect(service.volumes[0]).toEqual({
+      type: 'bind',
+      source: '${ENGRAM_DATA_PATH:-/srv/engram}',
+      target: '/var/lib/engram',
+    });
     expect(custom.volumes['engram-prod-data']).toBeUndefined();
-    expect(service.deploy.resources).toEqual({ limits: { cpus: '4', memory: '8g' }, reservations: { cpus: '2', memory: '4g' } });
+    expect(service.deploy.resources).toEqual({
+      limits: { cpus: '4', memory: '8g' },
+      reservations: { cpus: '2', memory: '4g' },
+    });
     expect(service.cap_add).toEqual(['NET_BIND_SERVICE']);
     expect(service.stop_grace_period).toBe('45s');
     expect(service.environment.MIMALLOC_RESERVE_HUGE_OS_PAGES).toBe('2');

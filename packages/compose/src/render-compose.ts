@@ -51,21 +51,59 @@ export function dockerCpus(quantity: string): string {
 export function composeVariables(model: EngramDeployModel): ComposeVariable[] {
   const { compose, ports, runtime } = model;
   const variables: ComposeVariable[] = [
-    { name: 'ENGRAM_IMAGE', default: engramImage(model), description: 'Image the engram service runs, and the tag `docker compose build` gives it.' },
-    { name: 'ENGRAM_BUILDER_IMAGE', default: builderImage(model), description: 'Rust builder image of the Dockerfile (point it at a mirror in air-gapped networks).' },
-    { name: 'ENGRAM_RUNTIME_IMAGE', default: runtimeBaseImage(model), description: 'Distroless runtime base image of the Dockerfile.' },
-    { name: 'ENGRAM_LOG_LEVEL', default: runtime.logLevel, description: 'Engram log level: error, warn, info, debug or trace.' },
-    { name: 'ENGRAM_PUBLISH_ADDRESS', default: compose.publishAddress, description: 'Host address the ports are published on. Keep 127.0.0.1 unless auth is on: the HTTP API has an unauthenticated /shutdown.' },
+    {
+      name: 'ENGRAM_IMAGE',
+      default: engramImage(model),
+      description: 'Image the engram service runs, and the tag `docker compose build` gives it.',
+    },
+    {
+      name: 'ENGRAM_BUILDER_IMAGE',
+      default: builderImage(model),
+      description: 'Rust builder image of the Dockerfile (point it at a mirror in air-gapped networks).',
+    },
+    {
+      name: 'ENGRAM_RUNTIME_IMAGE',
+      default: runtimeBaseImage(model),
+      description: 'Distroless runtime base image of the Dockerfile.',
+    },
+    {
+      name: 'ENGRAM_LOG_LEVEL',
+      default: runtime.logLevel,
+      description: 'Engram log level: error, warn, info, debug or trace.',
+    },
+    {
+      name: 'ENGRAM_PUBLISH_ADDRESS',
+      default: compose.publishAddress,
+      description:
+        'Host address the ports are published on. Keep 127.0.0.1 unless auth is on: the HTTP API has an unauthenticated /shutdown.',
+    },
     { name: 'ENGRAM_HOST_HTTP_PORT', default: String(ports.http), description: 'Host port of the HTTP API.' },
     { name: 'ENGRAM_HOST_GRPC_PORT', default: String(ports.grpc), description: 'Host port of the gRPC API.' },
   ];
   if (compose.dataVolume.hostPath) {
-    variables.push({ name: 'ENGRAM_DATA_PATH', default: compose.dataVolume.hostPath, description: `Host directory holding Engram's data; it must be owned by ${model.security.runAsUser}:${model.security.runAsGroup}.` });
+    variables.push({
+      name: 'ENGRAM_DATA_PATH',
+      default: compose.dataVolume.hostPath,
+      description: `Host directory holding Engram's data; it must be owned by ${model.security.runAsUser}:${model.security.runAsGroup}.`,
+    });
   }
   variables.push(
-    { name: 'PROMETHEUS_HOST_PORT', default: String(compose.monitoring.prometheusPort), description: `Host port of Prometheus (profile "${compose.monitoring.profile}").` },
-    { name: 'GRAFANA_HOST_PORT', default: String(compose.monitoring.grafanaPort), description: `Host port of Grafana (profile "${compose.monitoring.profile}").` },
-    { name: 'GRAFANA_ADMIN_PASSWORD', default: 'admin', description: 'Initial Grafana admin password; Grafana asks for a new one at first login. Set your own before publishing Grafana beyond 127.0.0.1.' },
+    {
+      name: 'PROMETHEUS_HOST_PORT',
+      default: String(compose.monitoring.prometheusPort),
+      description: `Host port of Prometheus (profile "${compose.monitoring.profile}").`,
+    },
+    {
+      name: 'GRAFANA_HOST_PORT',
+      default: String(compose.monitoring.grafanaPort),
+      description: `Host port of Grafana (profile "${compose.monitoring.profile}").`,
+    },
+    {
+      name: 'GRAFANA_ADMIN_PASSWORD',
+      default: 'admin',
+      description:
+        'Initial Grafana admin password; Grafana asks for a new one at first login. Set your own before publishing Grafana beyond 127.0.0.1.',
+    },
   );
   return variables;
 }
@@ -113,7 +151,11 @@ function engramService(model: EngramDeployModel): Record<string, unknown> {
     build: {
       context: '../..',
       dockerfile: 'deployments/docker/Dockerfile',
-      args: { BUILDER_IMAGE: v('ENGRAM_BUILDER_IMAGE'), RUNTIME_IMAGE: v('ENGRAM_RUNTIME_IMAGE'), VERSION: model.appVersion },
+      args: {
+        BUILDER_IMAGE: v('ENGRAM_BUILDER_IMAGE'),
+        RUNTIME_IMAGE: v('ENGRAM_RUNTIME_IMAGE'),
+        VERSION: model.appVersion,
+      },
     },
     image: v('ENGRAM_IMAGE'),
     container_name: compose.containerName,
@@ -162,7 +204,10 @@ function monitoringServices(model: EngramDeployModel): Record<string, unknown> {
   const { compose } = model;
   const { monitoring } = compose;
   const v = (name: string) => variable(model, name);
-  const logging = { driver: compose.logging.driver, options: { 'max-size': compose.logging.maxSize, 'max-file': String(compose.logging.maxFile) } };
+  const logging = {
+    driver: compose.logging.driver,
+    options: { 'max-size': compose.logging.maxSize, 'max-file': String(compose.logging.maxFile) },
+  };
   return {
     prometheus: {
       image: monitoringImage(model, monitoring.prometheusImage),

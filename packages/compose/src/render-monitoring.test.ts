@@ -1,7 +1,13 @@
 import { normalize } from '@engram/config-schema';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { dashboardPanels, renderGrafanaDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasource, renderPrometheusConfig } from './render-monitoring';
+import {
+  dashboardPanels,
+  renderGrafanaDashboard,
+  renderGrafanaDashboardProvider,
+  renderGrafanaDatasource,
+  renderPrometheusConfig,
+} from './render-monitoring';
 
 /** Metric families the real Engram registers (engram-runtime-contract.md, Metrics). */
 const engramMetricFamilies = [
@@ -30,14 +36,22 @@ describe('monitoring files', () => {
   it('Prometheus scrapes /metrics/prometheus through the engram-db alias', () => {
     const config = parse(renderPrometheusConfig(normalize({})));
     expect(config.scrape_configs).toEqual([
-      { job_name: 'engram', metrics_path: '/metrics/prometheus', static_configs: [{ targets: ['engram-db:7432'], labels: { service: 'engram' } }] },
+      {
+        job_name: 'engram',
+        metrics_path: '/metrics/prometheus',
+        static_configs: [{ targets: ['engram-db:7432'], labels: { service: 'engram' } }],
+      },
     ]);
   });
 
   it('provisions a Prometheus datasource and a file dashboard provider', () => {
     const datasource = parse(renderGrafanaDatasource());
     expect(datasource.apiVersion).toBe(1);
-    expect(datasource.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090', uid: 'engram-prometheus' });
+    expect(datasource.datasources[0]).toMatchObject({
+      type: 'prometheus',
+      url: 'http://prometheus:9090',
+      uid: 'engram-prometheus',
+    });
     const provider = parse(renderGrafanaDashboardProvider());
     expect(provider.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
   });

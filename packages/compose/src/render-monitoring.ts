@@ -29,7 +29,15 @@ export function renderGrafanaDatasource(): string {
   return yamlFile({
     apiVersion: 1,
     datasources: [
-      { name: 'Prometheus', uid: datasourceUid, type: 'prometheus', access: 'proxy', url: 'http://prometheus:9090', isDefault: true, editable: false },
+      {
+        name: 'Prometheus',
+        uid: datasourceUid,
+        type: 'prometheus',
+        access: 'proxy',
+        url: 'http://prometheus:9090',
+        isDefault: true,
+        editable: false,
+      },
     ],
   });
 }
@@ -66,8 +74,20 @@ interface PanelSpec {
 export const dashboardPanels: readonly PanelSpec[] = [
   { title: 'Engram up', type: 'stat', unit: 'none', expr: `up{job="${scrapeJob}"}`, legend: '{{instance}}' },
   { title: 'Memories stored', type: 'stat', unit: 'short', expr: 'sum(engram_memories_total)', legend: 'memories' },
-  { title: 'Memories stored per second', type: 'timeseries', unit: 'ops', expr: 'sum(rate(engram_memories_total[5m]))', legend: 'stored/s' },
-  { title: 'Spreading activations per second', type: 'timeseries', unit: 'ops', expr: 'sum(rate(engram_spreading_activations_total[5m]))', legend: 'activations/s' },
+  {
+    title: 'Memories stored per second',
+    type: 'timeseries',
+    unit: 'ops',
+    expr: 'sum(rate(engram_memories_total[5m]))',
+    legend: 'stored/s',
+  },
+  {
+    title: 'Spreading activations per second',
+    type: 'timeseries',
+    unit: 'ops',
+    expr: 'sum(rate(engram_spreading_activations_total[5m]))',
+    legend: 'activations/s',
+  },
   {
     title: 'Spreading latency p99 (hot tier)',
     type: 'timeseries',
@@ -75,10 +95,34 @@ export const dashboardPanels: readonly PanelSpec[] = [
     expr: 'histogram_quantile(0.99, sum by (le) (rate(engram_spreading_latency_hot_seconds_bucket[5m])))',
     legend: 'p99',
   },
-  { title: 'Spreading failures per second', type: 'timeseries', unit: 'ops', expr: 'sum(rate(engram_spreading_failures_total[5m]))', legend: 'failures/s' },
-  { title: 'Consolidation runs per hour', type: 'timeseries', unit: 'short', expr: 'sum(increase(engram_consolidation_runs_total[1h]))', legend: 'runs' },
-  { title: 'Consolidation freshness', type: 'timeseries', unit: 's', expr: 'max(engram_consolidation_freshness_seconds)', legend: 'age' },
-  { title: 'Streaming queue depth', type: 'timeseries', unit: 'short', expr: 'sum(engram_streaming_queue_depth)', legend: 'depth' },
+  {
+    title: 'Spreading failures per second',
+    type: 'timeseries',
+    unit: 'ops',
+    expr: 'sum(rate(engram_spreading_failures_total[5m]))',
+    legend: 'failures/s',
+  },
+  {
+    title: 'Consolidation runs per hour',
+    type: 'timeseries',
+    unit: 'short',
+    expr: 'sum(increase(engram_consolidation_runs_total[1h]))',
+    legend: 'runs',
+  },
+  {
+    title: 'Consolidation freshness',
+    type: 'timeseries',
+    unit: 's',
+    expr: 'max(engram_consolidation_freshness_seconds)',
+    legend: 'age',
+  },
+  {
+    title: 'Streaming queue depth',
+    type: 'timeseries',
+    unit: 'short',
+    expr: 'sum(engram_streaming_queue_depth)',
+    legend: 'depth',
+  },
 ];
 
 /** The Engram overview dashboard (Grafana dashboard JSON, schema version 39). */
@@ -88,10 +132,22 @@ export function renderGrafanaDashboard(): string {
     title: panel.title,
     type: panel.type,
     datasource: { type: 'prometheus', uid: datasourceUid },
-    gridPos: { h: panel.type === 'stat' ? 4 : 8, w: panel.type === 'stat' ? 6 : 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
+    gridPos: {
+      h: panel.type === 'stat' ? 4 : 8,
+      w: panel.type === 'stat' ? 6 : 12,
+      x: (index % 2) * 12,
+      y: Math.floor(index / 2) * 8,
+    },
     fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
     options: {},
-    targets: [{ refId: 'A', datasource: { type: 'prometheus', uid: datasourceUid }, expr: panel.expr, legendFormat: panel.legend }],
+    targets: [
+      {
+        refId: 'A',
+        datasource: { type: 'prometheus', uid: datasourceUid },
+        expr: panel.expr,
+        legendFormat: panel.legend,
+      },
+    ],
   }));
   const dashboard = {
     uid: 'engram-overview',

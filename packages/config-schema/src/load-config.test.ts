@@ -35,7 +35,9 @@ describe('loadConfig', () => {
   });
 
   it('reports YAML syntax errors with their line', () => {
-    expect(() => modelFromText('ports:\n  http: [1\n', 'broken.yaml')).toThrowError(/broken.yaml.*\n.*not valid YAML.*line \d/);
+    expect(() => modelFromText('ports:\n  http: [1\n', 'broken.yaml')).toThrowError(
+      /broken.yaml.*\n.*not valid YAML.*line \d/,
+    );
   });
 
   it('rejects duplicate keys rather than keeping the last one silently', () => {

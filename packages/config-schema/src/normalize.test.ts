@@ -7,8 +7,17 @@ describe('normalize', () => {
     const model = normalize({});
     expect(model.ports).toEqual({ http: 7432, grpc: 50051 });
     expect(model.runtime.flags).toEqual({ logLevel: '--log-level', httpPort: '--port', grpcPort: '--grpc-port' });
-    expect(model.runtime.health).toEqual({ startupPath: '/health/alive', livenessPath: '/health/alive', readinessPath: '/api/v1/system/health' });
-    expect(model.security).toMatchObject({ runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, readOnlyRootFilesystem: true });
+    expect(model.runtime.health).toEqual({
+      startupPath: '/health/alive',
+      livenessPath: '/health/alive',
+      readinessPath: '/api/v1/system/health',
+    });
+    expect(model.security).toMatchObject({
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: 65534,
+      readOnlyRootFilesystem: true,
+    });
     expect(model.resources.limits).toEqual({ cpu: '2000m', memory: '4Gi', ephemeralStorage: '2Gi' });
     expect(model.service.nodePorts).toEqual({ http: null, grpc: null });
     expect(model.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1, minAvailable: null });
@@ -28,7 +37,14 @@ describe('normalize', () => {
       resources: { requests: { cpu: '500m' } },
       monitoring: { grafanaDashboards: { labels: { dashboards: 'engram' } } },
     });
-    expect(model.probes.startup).toEqual({ enabled: true, initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 30 });
+    expect(model.probes.startup).toEqual({
+      enabled: true,
+      initialDelaySeconds: 2,
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      successThreshold: 1,
+      failureThreshold: 30,
+    });
     expect(model.resources.requests).toEqual({ cpu: '500m', memory: '2Gi', ephemeralStorage: '1Gi' });
     expect(model.monitoring.grafanaDashboards.labels).toEqual({ dashboards: 'engram' });
   });

@@ -45,11 +45,16 @@ describe('properties', () => {
   it('validate never throws on models that are close to valid', () => {
     const nearlyValid = fc.record({
       ports: fc.dictionary(fc.constantFrom('http', 'grpc', 'htp'), fc.jsonValue()),
-      engram: fc.record({ memorySpaces: fc.dictionary(fc.constantFrom('defaultSpace', 'bootstrapSpaces'), fc.jsonValue()) }),
+      engram: fc.record({
+        memorySpaces: fc.dictionary(fc.constantFrom('defaultSpace', 'bootstrapSpaces'), fc.jsonValue()),
+      }),
       resources: fc.record({ requests: fc.dictionary(fc.constantFrom('cpu', 'memory'), fc.jsonValue()) }),
       podDisruptionBudget: fc.dictionary(fc.constantFrom('minAvailable', 'maxUnavailable', 'enabled'), fc.jsonValue()),
     });
-    fc.assert(fc.property(nearlyValid, (value) => void validate(value)), { numRuns: 300 });
+    fc.assert(
+      fc.property(nearlyValid, (value) => void validate(value)),
+      { numRuns: 300 },
+    );
   });
 
   it('generated models are valid', () => {

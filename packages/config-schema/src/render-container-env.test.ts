@@ -3,7 +3,8 @@ import { everyOptionConfig } from '../test/helpers';
 import { normalize } from './normalize';
 import { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv } from './render-container-env';
 
-const readByEngram = (name: string) => (engramReadsEnv as readonly string[]).includes(name) || name.startsWith(engramReadsEnvPrefix);
+const readByEngram = (name: string) =>
+  (engramReadsEnv as readonly string[]).includes(name) || name.startsWith(engramReadsEnvPrefix);
 
 describe('renderContainerEnv', () => {
   it.each([
@@ -34,7 +35,13 @@ describe('renderContainerEnv', () => {
 
   it('never emits the variables the task guessed but Engram ignores', () => {
     const names = renderContainerEnv(normalize(everyOptionConfig())).map((v) => v.name);
-    for (const ignored of ['ENGRAM_HTTP_PORT', 'ENGRAM_GRPC_PORT', 'ENGRAM_CACHE_SIZE_MB', 'RUST_LOG', 'ENGRAM_NODE_ID']) {
+    for (const ignored of [
+      'ENGRAM_HTTP_PORT',
+      'ENGRAM_GRPC_PORT',
+      'ENGRAM_CACHE_SIZE_MB',
+      'RUST_LOG',
+      'ENGRAM_NODE_ID',
+    ]) {
       expect(names).not.toContain(ignored);
     }
   });

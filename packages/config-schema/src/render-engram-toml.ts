@@ -9,7 +9,12 @@ function mergeTables(base: TomlTable, extra: TomlTable): TomlTable {
   for (const [key, value] of Object.entries(extra)) {
     const existing = merged[key];
     merged[key] =
-      typeof existing === 'object' && existing !== null && !Array.isArray(existing) && typeof value === 'object' && value !== null && !Array.isArray(value)
+      typeof existing === 'object' &&
+      existing !== null &&
+      !Array.isArray(existing) &&
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value)
         ? mergeTables(existing as TomlTable, value as TomlTable)
         : value;
   }

@@ -25,7 +25,9 @@ const portsAreDistinct: Rule = (model) => {
   ports.forEach(([path, port], index) => {
     const earlier = ports.slice(0, index).find(([, other]) => other === port);
     if (earlier) {
-      issues.push(issue(path, `is already used by ${earlier[0]}: each port must be distinct`, `a port other than ${port}`, port));
+      issues.push(
+        issue(path, `is already used by ${earlier[0]}: each port must be distinct`, `a port other than ${port}`, port),
+      );
     }
   });
   return issues;
@@ -38,7 +40,14 @@ const requestsWithinLimits: Rule = (model) => {
     const request = requests[key];
     const limit = limits[key];
     if (request && limit && parse(request) > parse(limit)) {
-      issues.push(issue(`resources.requests.${key}`, `is above the limit ${limit}: a request cannot exceed its limit`, `at most ${limit}`, request));
+      issues.push(
+        issue(
+          `resources.requests.${key}`,
+          `is above the limit ${limit}: a request cannot exceed its limit`,
+          `at most ${limit}`,
+          request,
+        ),
+      );
     }
   };
   compare('cpu', parseCpuQuantity);
@@ -50,10 +59,24 @@ const requestsWithinLimits: Rule = (model) => {
 const singleWriter: Rule = (model) => {
   const issues: ConfigIssue[] = [];
   if (model.statefulset.replicas !== 1) {
-    issues.push(issue('statefulset.replicas', 'must be 1: Engram is a single-writer database until multi-node lands; more replicas would each hold a diverging copy', '1', model.statefulset.replicas));
+    issues.push(
+      issue(
+        'statefulset.replicas',
+        'must be 1: Engram is a single-writer database until multi-node lands; more replicas would each hold a diverging copy',
+        '1',
+        model.statefulset.replicas,
+      ),
+    );
   }
   if (model.autoscaling.enabled) {
-    issues.push(issue('autoscaling.enabled', 'must be false: autoscaling a single-writer StatefulSet would fork the database (multi-node is a later milestone)', 'false', true));
+    issues.push(
+      issue(
+        'autoscaling.enabled',
+        'must be false: autoscaling a single-writer StatefulSet would fork the database (multi-node is a later milestone)',
+        'false',
+        true,
+      ),
+    );
   }
   return issues;
 };
@@ -62,7 +85,14 @@ const defaultSpaceIsBootstrapped: Rule = (model) => {
   const { defaultSpace, bootstrapSpaces } = model.engram.memorySpaces;
   return bootstrapSpaces.includes(defaultSpace)
     ? []
-    : [issue('engram.memorySpaces.defaultSpace', 'must be one of the bootstrap spaces, or requests without a space name fail', `one of ${JSON.stringify(bootstrapSpaces)}`, defaultSpace)];
+    : [
+        issue(
+          'engram.memorySpaces.defaultSpace',
+          'must be one of the bootstrap spaces, or requests without a space name fail',
+          `one of ${JSON.stringify(bootstrapSpaces)}`,
+          defaultSpace,
+        ),
+      ];
 };
 
 const existingClaimReplacesTemplate: Rule = (model, given) => {
@@ -70,27 +100,62 @@ const existingClaimReplacesTemplate: Rule = (model, given) => {
   if (!existingClaim) return [];
   const issues: ConfigIssue[] = [];
   if (!enabled) {
-    issues.push(issue('persistence.existingClaim', 'needs persistence.enabled: true', 'persistence.enabled true, or no existingClaim', existingClaim));
+    issues.push(
+      issue(
+        'persistence.existingClaim',
+        'needs persistence.enabled: true',
+        'persistence.enabled true, or no existingClaim',
+        existingClaim,
+      ),
+    );
   }
   if (given.persistence?.retentionPolicy !== undefined) {
-    issues.push(issue('persistence.retentionPolicy', 'applies to claims the StatefulSet creates from its template, which persistence.existingClaim replaces', 'no retentionPolicy when existingClaim is set', given.persistence.retentionPolicy));
+    issues.push(
+      issue(
+        'persistence.retentionPolicy',
+        'applies to claims the StatefulSet creates from its template, which persistence.existingClaim replaces',
+        'no retentionPolicy when existingClaim is set',
+        given.persistence.retentionPolicy,
+      ),
+    );
   }
   return issues;
 };
 
 const hostPathNeedsPersistence: Rule = (model) =>
   model.compose.dataVolume.hostPath && !model.persistence.enabled
-    ? [issue('compose.dataVolume.hostPath', 'needs persistence.enabled: true (without persistence the data lives in an anonymous volume)', 'persistence.enabled true, or no hostPath', model.compose.dataVolume.hostPath)]
+    ? [
+        issue(
+          'compose.dataVolume.hostPath',
+          'needs persistence.enabled: true (without persistence the data lives in an anonymous volume)',
+          'persistence.enabled true, or no hostPath',
+          model.compose.dataVolume.hostPath,
+        ),
+      ]
     : [];
 
 const apiKeyAuthNeedsKeys: Rule = (model) => {
   const { authMode, apiKeysStoragePath } = model.engram.security;
   const issues: ConfigIssue[] = [];
   if (authMode === 'api_key' && !apiKeysStoragePath) {
-    issues.push(issue('engram.security.apiKeysStoragePath', 'is required with authMode "api_key": Engram must know where the key file is', 'an absolute path such as /secrets/engram/api-keys', apiKeysStoragePath));
+    issues.push(
+      issue(
+        'engram.security.apiKeysStoragePath',
+        'is required with authMode "api_key": Engram must know where the key file is',
+        'an absolute path such as /secrets/engram/api-keys',
+        apiKeysStoragePath,
+      ),
+    );
   }
   if (apiKeysStoragePath && isWithin(apiKeysStoragePath, model.runtime.dataDir)) {
-    issues.push(issue('engram.security.apiKeysStoragePath', `must not be inside the data root ${model.runtime.dataDir}: every directory there is taken as a memory space`, `a path outside ${model.runtime.dataDir}`, apiKeysStoragePath));
+    issues.push(
+      issue(
+        'engram.security.apiKeysStoragePath',
+        `must not be inside the data root ${model.runtime.dataDir}: every directory there is taken as a memory space`,
+        `a path outside ${model.runtime.dataDir}`,
+        apiKeysStoragePath,
+      ),
+    );
   }
   return issues;
 };
@@ -103,10 +168,18 @@ const mountPointsAreSeparate: Rule = (model) => {
   ];
   const issues: ConfigIssue[] = [];
   mounts.forEach(([path, dir], index) => {
-    if (dir === '/') issues.push(issue(path, 'must not be the root directory: it becomes a volume mount', 'a directory below /', dir));
+    if (dir === '/')
+      issues.push(issue(path, 'must not be the root directory: it becomes a volume mount', 'a directory below /', dir));
     for (const [otherPath, other] of mounts.slice(0, index)) {
       if (isWithin(dir, other) || isWithin(other, dir)) {
-        issues.push(issue(path, `overlaps ${otherPath} (${other}): each is a separate volume`, `a directory outside ${other}`, dir));
+        issues.push(
+          issue(
+            path,
+            `overlaps ${otherPath} (${other}): each is a separate volume`,
+            `a directory outside ${other}`,
+            dir,
+          ),
+        );
       }
     }
   });
@@ -119,9 +192,23 @@ const writableFilesLiveInScratch: Rule = (model) => {
   for (const key of ['pidPath', 'consolidationAlertLog'] as const) {
     const file = model.runtime[key];
     if (isWithin(file, dataDir)) {
-      issues.push(issue(`runtime.${key}`, `must not be inside the data root ${dataDir}: nothing but memory spaces may be written there`, `a path inside ${tmpDir}`, file));
+      issues.push(
+        issue(
+          `runtime.${key}`,
+          `must not be inside the data root ${dataDir}: nothing but memory spaces may be written there`,
+          `a path inside ${tmpDir}`,
+          file,
+        ),
+      );
     } else if (model.security.readOnlyRootFilesystem && !isWithin(file, tmpDir)) {
-      issues.push(issue(`runtime.${key}`, `must be inside runtime.tmpDir (${tmpDir}): the root filesystem is read-only and Engram must write this file`, `a path inside ${tmpDir}`, file));
+      issues.push(
+        issue(
+          `runtime.${key}`,
+          `must be inside runtime.tmpDir (${tmpDir}): the root filesystem is read-only and Engram must write this file`,
+          `a path inside ${tmpDir}`,
+          file,
+        ),
+      );
     }
   }
   return issues;
@@ -135,10 +222,28 @@ const startupIsCovered: Rule = (model) => {
   const budget = model.runtime.startupBudgetSeconds;
   const { startup, liveness } = model.probes;
   if (startup.enabled && probeBudget(startup) < budget) {
-    return [issue('probes.startup', `allows only ${probeBudget(startup)} s (initialDelaySeconds + periodSeconds x failureThreshold), less than Engram's start-up of up to ${budget} s (runtime.startupBudgetSeconds): the pod would be killed before it serves`, `a budget of at least ${budget} s`, startup)];
+    return [
+      issue(
+        'probes.startup',
+        `allows only ${probeBudget(startup)} s (initialDelaySeconds + periodSeconds x failureThreshold), less than Engram's start-up of up to ${budget} s (runtime.startupBudgetSeconds): the pod would be killed before it serves`,
+        `a budget of at least ${budget} s`,
+        startup,
+      ),
+    ];
   }
-  if (!startup.enabled && liveness.enabled && liveness.initialDelaySeconds + liveness.periodSeconds * liveness.failureThreshold < budget) {
-    return [issue('probes.liveness', `must cover Engram's start-up of up to ${budget} s when the startup probe is disabled`, `initialDelaySeconds + periodSeconds x failureThreshold >= ${budget}`, liveness)];
+  if (
+    !startup.enabled &&
+    liveness.enabled &&
+    liveness.initialDelaySeconds + liveness.periodSeconds * liveness.failureThreshold < budget
+  ) {
+    return [
+      issue(
+        'probes.liveness',
+        `must cover Engram's start-up of up to ${budget} s when the startup probe is disabled`,
+        `initialDelaySeconds + periodSeconds x failureThreshold >= ${budget}`,
+        liveness,
+      ),
+    ];
   }
   return [];
 };
@@ -148,7 +253,14 @@ const probesFollowKubernetesRules: Rule = (model) => {
   for (const name of ['startup', 'liveness'] as const) {
     const threshold = model.probes[name].successThreshold;
     if (threshold !== 1) {
-      issues.push(issue(`probes.${name}.successThreshold`, `must be 1: Kubernetes rejects any other value for ${name} probes`, '1', threshold));
+      issues.push(
+        issue(
+          `probes.${name}.successThreshold`,
+          `must be 1: Kubernetes rejects any other value for ${name} probes`,
+          '1',
+          threshold,
+        ),
+      );
     }
   }
   return issues;
@@ -158,30 +270,72 @@ const shutdownFitsGracePeriod: Rule = (model) => {
   const { stopGracePeriodSeconds, shutdownBudgetSeconds } = model.runtime;
   return stopGracePeriodSeconds > shutdownBudgetSeconds
     ? []
-    : [issue('runtime.stopGracePeriodSeconds', `must be longer than Engram's clean stop (runtime.shutdownBudgetSeconds = ${shutdownBudgetSeconds} s), or SIGKILL cuts the shutdown short`, `more than ${shutdownBudgetSeconds}`, stopGracePeriodSeconds)];
+    : [
+        issue(
+          'runtime.stopGracePeriodSeconds',
+          `must be longer than Engram's clean stop (runtime.shutdownBudgetSeconds = ${shutdownBudgetSeconds} s), or SIGKILL cuts the shutdown short`,
+          `more than ${shutdownBudgetSeconds}`,
+          stopGracePeriodSeconds,
+        ),
+      ];
 };
 
 const healthCheckTimeoutFitsInterval: Rule = (model) => {
   const { timeoutSeconds, intervalSeconds } = model.runtime.healthCheck;
   return timeoutSeconds <= intervalSeconds
     ? []
-    : [issue('runtime.healthCheck.timeoutSeconds', 'must not exceed intervalSeconds, or checks overlap', `at most ${intervalSeconds}`, timeoutSeconds)];
+    : [
+        issue(
+          'runtime.healthCheck.timeoutSeconds',
+          'must not exceed intervalSeconds, or checks overlap',
+          `at most ${intervalSeconds}`,
+          timeoutSeconds,
+        ),
+      ];
 };
 
 const exposureIsDeliberate: Rule = (model) => {
   const { type, loadBalancerSourceRanges, nodePorts } = model.service;
   const issues: ConfigIssue[] = [];
   if (type === 'LoadBalancer' && loadBalancerSourceRanges.length === 0 && model.engram.security.authMode === 'none') {
-    issues.push(issue('service.loadBalancerSourceRanges', 'must list the allowed client networks for a LoadBalancer while authMode is "none": the HTTP API has an unauthenticated /shutdown', 'at least one CIDR, or engram.security.authMode "api_key"', loadBalancerSourceRanges));
+    issues.push(
+      issue(
+        'service.loadBalancerSourceRanges',
+        'must list the allowed client networks for a LoadBalancer while authMode is "none": the HTTP API has an unauthenticated /shutdown',
+        'at least one CIDR, or engram.security.authMode "api_key"',
+        loadBalancerSourceRanges,
+      ),
+    );
   }
   if (type !== 'LoadBalancer' && loadBalancerSourceRanges.length > 0) {
-    issues.push(issue('service.loadBalancerSourceRanges', `has no effect on a ${type} Service`, 'service.type "LoadBalancer", or no source ranges', loadBalancerSourceRanges));
+    issues.push(
+      issue(
+        'service.loadBalancerSourceRanges',
+        `has no effect on a ${type} Service`,
+        'service.type "LoadBalancer", or no source ranges',
+        loadBalancerSourceRanges,
+      ),
+    );
   }
   if (type === 'ClusterIP' && (nodePorts.http !== null || nodePorts.grpc !== null)) {
-    issues.push(issue('service.nodePorts', 'has no effect on a ClusterIP Service', 'service.type "NodePort" or "LoadBalancer", or null node ports', nodePorts));
+    issues.push(
+      issue(
+        'service.nodePorts',
+        'has no effect on a ClusterIP Service',
+        'service.type "NodePort" or "LoadBalancer", or null node ports',
+        nodePorts,
+      ),
+    );
   }
   if (nodePorts.http !== null && nodePorts.http === nodePorts.grpc) {
-    issues.push(issue('service.nodePorts.grpc', 'is the same node port as service.nodePorts.http', 'a distinct node port', nodePorts.grpc));
+    issues.push(
+      issue(
+        'service.nodePorts.grpc',
+        'is the same node port as service.nodePorts.http',
+        'a distinct node port',
+        nodePorts.grpc,
+      ),
+    );
   }
   return issues;
 };
@@ -190,13 +344,22 @@ const ingressIsComplete: Rule = (model) => {
   const { enabled, hosts, tls } = model.ingress;
   const issues: ConfigIssue[] = [];
   if (enabled && hosts.length === 0) {
-    issues.push(issue('ingress.hosts', 'must name at least one host when the Ingress is enabled', 'at least one host', hosts));
+    issues.push(
+      issue('ingress.hosts', 'must name at least one host when the Ingress is enabled', 'at least one host', hosts),
+    );
   }
   const known = new Set(hosts.map((h) => h.host));
   tls.forEach((entry, index) =>
     entry.hosts.forEach((host, hostIndex) => {
       if (!known.has(host)) {
-        issues.push(issue(`ingress.tls[${index}].hosts[${hostIndex}]`, 'is not one of ingress.hosts: the certificate would cover a host the Ingress does not route', `one of ${JSON.stringify([...known])}`, host));
+        issues.push(
+          issue(
+            `ingress.tls[${index}].hosts[${hostIndex}]`,
+            'is not one of ingress.hosts: the certificate would cover a host the Ingress does not route',
+            `one of ${JSON.stringify([...known])}`,
+            host,
+          ),
+        );
       }
     }),
   );
@@ -213,7 +376,14 @@ const scrapeTimeoutFitsInterval: Rule = (model) => {
   const { interval, scrapeTimeout } = model.monitoring.serviceMonitor;
   return seconds(scrapeTimeout) <= seconds(interval)
     ? []
-    : [issue('monitoring.serviceMonitor.scrapeTimeout', 'must not exceed the scrape interval (Prometheus rejects it)', `at most ${interval}`, scrapeTimeout)];
+    : [
+        issue(
+          'monitoring.serviceMonitor.scrapeTimeout',
+          'must not exceed the scrape interval (Prometheus rejects it)',
+          `at most ${interval}`,
+          scrapeTimeout,
+        ),
+      ];
 };
 
 function percentOrCount(value: number | string, replicas: number): number {
@@ -225,16 +395,39 @@ const disruptionBudgetAllowsDrains: Rule = (model) => {
   const replicas = model.statefulset.replicas;
   if (!enabled) return [];
   if (minAvailable !== null && maxUnavailable !== null) {
-    return [issue('podDisruptionBudget.minAvailable', 'cannot be set together with maxUnavailable (Kubernetes takes only one)', 'null when maxUnavailable is set', minAvailable)];
+    return [
+      issue(
+        'podDisruptionBudget.minAvailable',
+        'cannot be set together with maxUnavailable (Kubernetes takes only one)',
+        'null when maxUnavailable is set',
+        minAvailable,
+      ),
+    ];
   }
   if (minAvailable === null && maxUnavailable === null) {
-    return [issue('podDisruptionBudget.maxUnavailable', 'or minAvailable must be set when the budget is enabled', 'an integer or a percentage', null)];
+    return [
+      issue(
+        'podDisruptionBudget.maxUnavailable',
+        'or minAvailable must be set when the budget is enabled',
+        'an integer or a percentage',
+        null,
+      ),
+    ];
   }
   if (minAvailable !== null && percentOrCount(minAvailable, replicas) >= replicas) {
-    return [issue('podDisruptionBudget.minAvailable', `keeps all ${replicas} pod(s) up, so no node drain could ever evict Engram`, `less than ${replicas}`, minAvailable)];
+    return [
+      issue(
+        'podDisruptionBudget.minAvailable',
+        `keeps all ${replicas} pod(s) up, so no node drain could ever evict Engram`,
+        `less than ${replicas}`,
+        minAvailable,
+      ),
+    ];
   }
   if (maxUnavailable !== null && percentOrCount(maxUnavailable, replicas) === 0) {
-    return [issue('podDisruptionBudget.maxUnavailable', 'of 0 blocks every node drain forever', 'at least 1', maxUnavailable)];
+    return [
+      issue('podDisruptionBudget.maxUnavailable', 'of 0 blocks every node drain forever', 'at least 1', maxUnavailable),
+    ];
   }
   return [];
 };
@@ -243,24 +436,66 @@ const restrictedPodSecurity: Rule = (model) => {
   const { capabilities, allowPrivilegeEscalation, seccompProfile, seccompLocalhostProfile } = model.security;
   const issues: ConfigIssue[] = [];
   if (!capabilities.drop.includes('ALL')) {
-    issues.push(issue('security.capabilities.drop', 'must include ALL (Pod Security "restricted")', 'a list containing "ALL"', capabilities.drop));
+    issues.push(
+      issue(
+        'security.capabilities.drop',
+        'must include ALL (Pod Security "restricted")',
+        'a list containing "ALL"',
+        capabilities.drop,
+      ),
+    );
   }
   capabilities.add.forEach((capability, index) => {
     if (capability !== 'NET_BIND_SERVICE') {
-      issues.push(issue(`security.capabilities.add[${index}]`, 'is not allowed by Pod Security "restricted" (only NET_BIND_SERVICE may be added, and Engram needs none)', '"NET_BIND_SERVICE"', capability));
+      issues.push(
+        issue(
+          `security.capabilities.add[${index}]`,
+          'is not allowed by Pod Security "restricted" (only NET_BIND_SERVICE may be added, and Engram needs none)',
+          '"NET_BIND_SERVICE"',
+          capability,
+        ),
+      );
     }
   });
   if (allowPrivilegeEscalation) {
-    issues.push(issue('security.allowPrivilegeEscalation', 'must be false: Pod Security "restricted" rejects the pod otherwise', 'false', true));
+    issues.push(
+      issue(
+        'security.allowPrivilegeEscalation',
+        'must be false: Pod Security "restricted" rejects the pod otherwise',
+        'false',
+        true,
+      ),
+    );
   }
   if (seccompProfile === 'Unconfined') {
-    issues.push(issue('security.seccompProfile', 'must not be Unconfined: Pod Security "restricted" requires a seccomp filter', '"RuntimeDefault" or "Localhost"', seccompProfile));
+    issues.push(
+      issue(
+        'security.seccompProfile',
+        'must not be Unconfined: Pod Security "restricted" requires a seccomp filter',
+        '"RuntimeDefault" or "Localhost"',
+        seccompProfile,
+      ),
+    );
   }
   if (seccompProfile === 'Localhost' && !seccompLocalhostProfile) {
-    issues.push(issue('security.seccompLocalhostProfile', 'is required with seccompProfile "Localhost"', 'a profile file name', seccompLocalhostProfile));
+    issues.push(
+      issue(
+        'security.seccompLocalhostProfile',
+        'is required with seccompProfile "Localhost"',
+        'a profile file name',
+        seccompLocalhostProfile,
+      ),
+    );
   }
   if (seccompProfile !== 'Localhost' && seccompLocalhostProfile) {
-    issues.push(issue('security.seccompLocalhostProfile', `has no effect with seccompProfile "${seccompProfile}"`, 'seccompProfile "Localhost", or no profile', seccompLocalhostProfile));
+    issues.push(
+      issue(
+        'security.seccompLocalhostProfile',
+        `has no effect with seccompProfile "${seccompProfile}"`,
+        'seccompProfile "Localhost", or no profile',
+        seccompLocalhostProfile,
+      ),
+    );
   }
   return issues;
 };
@@ -285,9 +520,18 @@ const extraTomlIsUnambiguous: Rule = (model) => {
     const tomlKey = keys.join('.');
     const path = `engram.extra.${tomlKey}`;
     if (modelledTomlKeys[tomlKey]) {
-      issues.push(issue(path, `is set by the model: use ${modelledTomlKeys[tomlKey]} instead`, `no ${tomlKey} in engram.extra`, value));
+      issues.push(
+        issue(
+          path,
+          `is set by the model: use ${modelledTomlKeys[tomlKey]} instead`,
+          `no ${tomlKey} in engram.extra`,
+          value,
+        ),
+      );
     } else if (value === null) {
-      issues.push(issue(path, 'is null, which TOML cannot express', 'a string, number, boolean, array or table', value));
+      issues.push(
+        issue(path, 'is null, which TOML cannot express', 'a string, number, boolean, array or table', value),
+      );
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => walk(item, [...keys.slice(0, -1), `${keys[keys.length - 1]}[${index}]`]));
     } else if (typeof value === 'object') {
@@ -315,7 +559,14 @@ const extrasDoNotShadowModel: Rule = (model) => {
   model.kubernetes.extraEnv.forEach((env, index) => {
     const name = String(env.name);
     if (modelledEnv[name]) {
-      issues.push(issue(`kubernetes.extraEnv[${index}].name`, `is set by the model: use ${modelledEnv[name]} instead`, `a variable other than ${name}`, name));
+      issues.push(
+        issue(
+          `kubernetes.extraEnv[${index}].name`,
+          `is set by the model: use ${modelledEnv[name]} instead`,
+          `a variable other than ${name}`,
+          name,
+        ),
+      );
     }
   });
   const builtInVolumes = ['data', 'config', 'tmp'];
@@ -323,7 +574,14 @@ const extrasDoNotShadowModel: Rule = (model) => {
   model.kubernetes.extraVolumes.forEach((volume, index) => {
     const name = String(volume.name);
     if (builtInVolumes.includes(name)) {
-      issues.push(issue(`kubernetes.extraVolumes[${index}].name`, 'is the name of a volume the model creates', `a name other than ${builtInVolumes.join(', ')}`, name));
+      issues.push(
+        issue(
+          `kubernetes.extraVolumes[${index}].name`,
+          'is the name of a volume the model creates',
+          `a name other than ${builtInVolumes.join(', ')}`,
+          name,
+        ),
+      );
     }
     volumeNames.add(name);
   });
@@ -331,11 +589,29 @@ const extrasDoNotShadowModel: Rule = (model) => {
     const name = String(mount.name);
     const mountPath = String(mount.mountPath);
     if (!volumeNames.has(name)) {
-      issues.push(issue(`kubernetes.extraVolumeMounts[${index}].name`, 'names no volume in kubernetes.extraVolumes', `one of ${JSON.stringify([...volumeNames])}`, name));
+      issues.push(
+        issue(
+          `kubernetes.extraVolumeMounts[${index}].name`,
+          'names no volume in kubernetes.extraVolumes',
+          `one of ${JSON.stringify([...volumeNames])}`,
+          name,
+        ),
+      );
     }
-    for (const [path, dir] of [['runtime.dataDir', model.runtime.dataDir], ['runtime.configHome', model.runtime.configHome], ['runtime.tmpDir', model.runtime.tmpDir]] as const) {
+    for (const [path, dir] of [
+      ['runtime.dataDir', model.runtime.dataDir],
+      ['runtime.configHome', model.runtime.configHome],
+      ['runtime.tmpDir', model.runtime.tmpDir],
+    ] as const) {
       if (isWithin(mountPath, dir) || isWithin(dir, mountPath)) {
-        issues.push(issue(`kubernetes.extraVolumeMounts[${index}].mountPath`, `overlaps ${path} (${dir}), which the model mounts`, `a path outside ${dir}`, mountPath));
+        issues.push(
+          issue(
+            `kubernetes.extraVolumeMounts[${index}].mountPath`,
+            `overlaps ${path} (${dir}), which the model mounts`,
+            `a path outside ${dir}`,
+            mountPath,
+          ),
+        );
       }
     }
   });
@@ -345,7 +621,14 @@ const extrasDoNotShadowModel: Rule = (model) => {
 const networkPolicyLetsClientsIn: Rule = (model) => {
   const { enabled, allowExternal, ingressFrom } = model.networkPolicy;
   return enabled && !allowExternal && ingressFrom.length === 0
-    ? [issue('networkPolicy.ingressFrom', 'is empty while allowExternal is false: no client could reach Engram', 'at least one NetworkPolicyPeer, or allowExternal true', ingressFrom)]
+    ? [
+        issue(
+          'networkPolicy.ingressFrom',
+          'is empty while allowExternal is false: no client could reach Engram',
+          'at least one NetworkPolicyPeer, or allowExternal true',
+          ingressFrom,
+        ),
+      ]
     : [];
 };
 

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { everyOptionConfig } from '../test/helpers';
 import { normalize } from './normalize';
-import { builderImage, configFilePath, engramImage, healthCheckCommand, imageReference, monitoringImage, parseImageReference, runtimeBaseImage, startArguments } from './runtime-profile';
+import {
+  builderImage,
+  configFilePath,
+  engramImage,
+  healthCheckCommand,
+  imageReference,
+  monitoringImage,
+  parseImageReference,
+  runtimeBaseImage,
+  startArguments,
+} from './runtime-profile';
 
 describe('runtime profile', () => {
   it('starts Engram with the real flags, the log level before the subcommand', () => {
     expect(startArguments(normalize({}))).toEqual(['--log-level=info', 'start', '--port=7432', '--grpc-port=50051']);
-    expect(startArguments(normalize(everyOptionConfig()))).toEqual(['--log-level=debug', 'start', '--port=8432', '--grpc-port=50052', '--quiet-banner']);
+    expect(startArguments(normalize(everyOptionConfig()))).toEqual([
+      '--log-level=debug',
+      'start',
+      '--port=8432',
+      '--grpc-port=50052',
+      '--quiet-banner',
+    ]);
   });
 
   it('checks health with a command that has real exit semantics', () => {
@@ -23,13 +39,23 @@ describe('runtime profile', () => {
     expect(builderImage(defaults)).toBe('docker.io/library/rust:1.91-slim-trixie');
     expect(runtimeBaseImage(defaults)).toBe('gcr.io/distroless/cc-debian13:nonroot');
     const mirrored = normalize(everyOptionConfig());
-    expect(engramImage(mirrored)).toBe('mirror.internal:5000/acme/engram:0.2.0-rc.1-pgo@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+    expect(engramImage(mirrored)).toBe(
+      'mirror.internal:5000/acme/engram:0.2.0-rc.1-pgo@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    );
     expect(runtimeBaseImage(mirrored)).toMatch(/^mirror\.internal:5000\/distroless\/cc-debian13:latest@sha256:2{64}$/);
-    expect(monitoringImage(mirrored, 'docker.io/prom/prometheus:v3.5.0')).toBe('mirror.internal:5000/prom/prometheus:v3.5.0');
+    expect(monitoringImage(mirrored, 'docker.io/prom/prometheus:v3.5.0')).toBe(
+      'mirror.internal:5000/prom/prometheus:v3.5.0',
+    );
   });
 
   it('parses references with a registry port but no tag', () => {
-    expect(parseImageReference('localhost:5000/engram')).toEqual({ repository: 'localhost:5000/engram', tag: '', digest: '' });
-    expect(imageReference({ repository: 'localhost:5000/engram', tag: 'x', digest: '' }, 'other')).toBe('other/engram:x');
+    expect(parseImageReference('localhost:5000/engram')).toEqual({
+      repository: 'localhost:5000/engram',
+      tag: '',
+      digest: '',
+    });
+    expect(imageReference({ repository: 'localhost:5000/engram', tag: 'x', digest: '' }, 'other')).toBe(
+      'other/engram:x',
+    );
   });
 });

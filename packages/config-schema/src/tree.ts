@@ -15,7 +15,9 @@ export interface ModelOptions {
 export function readModelFromTree(tree: Tree, configPath: string = defaultConfigPath): EngramDeployModel {
   const text = tree.read(configPath, 'utf-8');
   if (text === null) {
-    throw new Error(`${configPath} does not exist: run \`nx g @engram/config-schema:init\` to write the default model, or pass --config.`);
+    throw new Error(
+      `${configPath} does not exist: run \`nx g @engram/config-schema:init\` to write the default model, or pass --config.`,
+    );
   }
   return modelFromText(text, configPath);
 }

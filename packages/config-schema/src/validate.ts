@@ -7,8 +7,7 @@ import { checkRules } from './rules';
 import { engramDeploySchema, type JsonSchema } from './schema';
 
 export type ValidationResult =
-  | { ok: true; config: EngramDeployConfig; issues: [] }
-  | { ok: false; issues: ConfigIssue[] };
+  { ok: true; config: EngramDeployConfig; issues: [] } | { ok: false; issues: ConfigIssue[] };
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 const validateSchema = ajv.compile<EngramDeployConfig>(engramDeploySchema);
@@ -39,7 +38,8 @@ function expectedFormat(error: ErrorObject): string {
 function didYouMean(unknownKey: string, knownKeys: string[]): string {
   if (knownKeys.length === 0) return '';
   const candidate = closest(unknownKey, knownKeys);
-  const close = distance(unknownKey.toLowerCase(), candidate.toLowerCase()) <= Math.max(2, Math.floor(candidate.length / 3));
+  const close =
+    distance(unknownKey.toLowerCase(), candidate.toLowerCase()) <= Math.max(2, Math.floor(candidate.length / 3));
   return close ? `; did you mean "${candidate}"?` : '';
 }
 
@@ -95,7 +95,12 @@ function issueFromAjv(error: ErrorObject): ConfigIssue | undefined {
         given,
       };
     default:
-      return { path, message: error.message ?? `fails ${error.keyword}`, expected: `to satisfy ${error.keyword}`, given };
+      return {
+        path,
+        message: error.message ?? `fails ${error.keyword}`,
+        expected: `to satisfy ${error.keyword}`,
+        given,
+      };
   }
 }
 

@@ -68,8 +68,13 @@ describe('renderDockerfile', () => {
     expect(args(byKeyword(stage, 'USER')[0])).toBe('65534:65534');
     expect(args(byKeyword(stage, 'WORKDIR')[0])).toBe('/data');
     const copies = byKeyword(stage, 'COPY').map(text);
-    expect(copies).toEqual(['COPY --from=builder /out/rootfs/ /', 'COPY --from=builder --chown=65534:65534 /out/data /data']);
-    expect(defaults).toContain('install -D --mode=0755 "target/release/${CARGO_BIN}" "/out/rootfs/usr/local/bin/engram"');
+    expect(copies).toEqual([
+      'COPY --from=builder /out/rootfs/ /',
+      'COPY --from=builder --chown=65534:65534 /out/data /data',
+    ]);
+    expect(defaults).toContain(
+      'install -D --mode=0755 "target/release/${CARGO_BIN}" "/out/rootfs/usr/local/bin/engram"',
+    );
   });
 
   it('uses exec form for the entrypoint, command and health check, and nothing after the JSON array', () => {
@@ -78,16 +83,21 @@ describe('renderDockerfile', () => {
     expect(args(byKeyword(stage, 'CMD')[0])).toBe('["--log-level=info", "start", "--port=7432", "--grpc-port=50051"]');
     const healthcheck = byKeyword(stage, 'HEALTHCHECK')[0];
     expect(text(healthcheck)).toMatch(/ CMD \["\/usr\/local\/bin\/engram", "space", "list"\]$/);
-    expect(text(healthcheck)).toMatch(/^HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --start-interval=1s --retries=3 CMD/);
+    expect(text(healthcheck)).toMatch(
+      /^HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --start-interval=1s --retries=3 CMD/,
+    );
     expect(args(byKeyword(stage, 'STOPSIGNAL')[0])).toBe('SIGTERM');
     expect(args(byKeyword(stage, 'EXPOSE')[0])).toBe('7432 50051');
   });
 
   it('sets only environment variables Engram reads', () => {
-    const envLines = byKeyword(finalStage(defaults), 'ENV').flatMap((i) => args(i).split(/\s*\\?\n\s*|\s+(?=[A-Z_]+=)/));
+    const envLines = byKeyword(finalStage(defaults), 'ENV').flatMap((i) =>
+      args(i).split(/\s*\\?\n\s*|\s+(?=[A-Z_]+=)/),
+    );
     const names = envLines.map((line) => line.split('=')[0]).filter(Boolean);
     expect(names).toEqual(renderContainerEnv(normalize({})).map((v) => v.name));
-    for (const name of names) expect(name?.startsWith('MIMALLOC_') || (engramReadsEnv as readonly string[]).includes(name ?? '')).toBe(true);
+    for (const name of names)
+      expect(name?.startsWith('MIMALLOC_') || (engramReadsEnv as readonly string[]).includes(name ?? '')).toBe(true);
     expect(defaults).not.toMatch(/RUST_LOG|ENGRAM_HTTP_PORT|ENGRAM_NUMA|MIMALLOC_RESERVE_HUGE_OS_PAGES/);
   });
 
@@ -106,7 +116,9 @@ describe('renderDockerfile', () => {
     expect(args(byKeyword(stage, 'USER')[0])).toBe('10001:10001');
     expect(args(byKeyword(stage, 'EXPOSE')[0])).toBe('8432 50052');
     expect(args(byKeyword(stage, 'ENTRYPOINT')[0])).toBe('["/opt/engram/bin/engram"]');
-    expect(args(byKeyword(stage, 'CMD')[0])).toBe('["--log-level=debug", "start", "--port=8432", "--grpc-port=50052", "--quiet-banner"]');
+    expect(args(byKeyword(stage, 'CMD')[0])).toBe(
+      '["--log-level=debug", "start", "--port=8432", "--grpc-port=50052", "--quiet-banner"]',
+    );
     expect(custom).toContain('MIMALLOC_RESERVE_HUGE_OS_PAGES=2');
     expect(args(byKeyword(stage, 'WORKDIR')[0])).toBe('/var/lib/engram');
   });
@@ -120,12 +132,17 @@ describe('renderDockerfile', () => {
 
 describe('renderDockerignore', () => {
   it('keeps build output, VCS data, node modules and secrets out of the context', () => {
-    const lines = renderDockerignore().split('\n').filter((line) => line && !line.startsWith('#'));
-    for (const pattern of ['**/target', '.git', '**/node_modules', '.env', 'deployments']) expect(lines).toContain(pattern);
+    const lines = renderDockerignore()
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
+    for (const pattern of ['**/target', '.git', '**/node_modules', '.env', 'deployments'])
+      expect(lines).toContain(pattern);
   });
 
   it('never ignores what the Engram build needs', () => {
-    const lines = renderDockerignore().split('\n').filter((line) => line && !line.startsWith('#'));
+    const lines = renderDockerignore()
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
     for (const needed of ['proto', 'migrations', 'engram-cli', 'Cargo.toml', 'Cargo.lock', 'src']) {
       expect(lines.some((pattern) => pattern === needed || pattern === `**/${needed}`)).toBe(false);
     }

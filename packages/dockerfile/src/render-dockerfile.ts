@@ -18,7 +18,8 @@ function json(values: readonly string[]): string {
 }
 
 function healthCheckInstruction(model: EngramDeployModel): string {
-  const { intervalSeconds, timeoutSeconds, startPeriodSeconds, startIntervalSeconds, retries } = model.runtime.healthCheck;
+  const { intervalSeconds, timeoutSeconds, startPeriodSeconds, startIntervalSeconds, retries } =
+    model.runtime.healthCheck;
   // Exec form, and nothing after the JSON array: a trailing `|| exit 1` turns it into shell form,
   // which fails in an image without a shell.
   return [

@@ -29,10 +29,13 @@ describe('model variants', () => {
     for (const [name, config] of Object.entries(modelVariants)) expect(validate(config).issues, name).toEqual([]);
   });
 
-  it.each(Object.entries(modelVariants))('%s: the pod meets Pod Security "restricted" field by field', (_name, config) => {
-    const statefulSet = find<StatefulSet>(objectsOf(config), 'StatefulSet');
-    expect(restrictedViolations(statefulSet.spec!.template.spec!)).toEqual([]);
-  });
+  it.each(Object.entries(modelVariants))(
+    '%s: the pod meets Pod Security "restricted" field by field',
+    (_name, config) => {
+      const statefulSet = find<StatefulSet>(objectsOf(config), 'StatefulSet');
+      expect(restrictedViolations(statefulSet.spec!.template.spec!)).toEqual([]);
+    },
+  );
 
   it.each(Object.entries(modelVariants))('%s: kubectl kustomize renders the set', (_name, config) => {
     const directory = mkdtempSync(join(tmpdir(), 'engram-k8s-'));
@@ -58,9 +61,23 @@ describe('the StatefulSet', () => {
   it('starts Engram with the real flags and env, config where Engram reads it', () => {
     expect(container.command).toEqual(['/usr/local/bin/engram']);
     expect(container.args).toEqual(['--log-level=info', 'start', '--port=7432', '--grpc-port=50051']);
-    expect(container.env?.map((e) => e.name)).toEqual(['ENGRAM_DATA_DIR', 'ENGRAM_HTTP_BIND', 'ENGRAM_PID_PATH', 'ENGRAM_CONSOLIDATION_ALERT_LOG', 'XDG_CONFIG_HOME', 'TMPDIR']);
+    expect(container.env?.map((e) => e.name)).toEqual([
+      'ENGRAM_DATA_DIR',
+      'ENGRAM_HTTP_BIND',
+      'ENGRAM_PID_PATH',
+      'ENGRAM_CONSOLIDATION_ALERT_LOG',
+      'XDG_CONFIG_HOME',
+      'TMPDIR',
+    ]);
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/config', readOnly: true });
-    expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: 'engram-config', defaultMode: 0o444, items: [{ key: 'engram.toml', path: 'engram/config.toml' }] } });
+    expect(pod.volumes).toContainEqual({
+      name: 'config',
+      configMap: {
+        name: 'engram-config',
+        defaultMode: 0o444,
+        items: [{ key: 'engram.toml', path: 'engram/config.toml' }],
+      },
+    });
   });
 
   it('probes the real endpoints, with a startup budget for the gRPC wait', () => {
@@ -68,7 +85,9 @@ describe('the StatefulSet', () => {
     expect(container.livenessProbe?.httpGet?.path).toBe('/health/alive');
     expect(container.readinessProbe?.httpGet?.path).toBe('/api/v1/system/health');
     const startup = container.startupProbe!;
-    expect((startup.initialDelaySeconds ?? 0) + startup.periodSeconds! * startup.failureThreshold!).toBeGreaterThanOrEqual(10);
+    expect(
+      (startup.initialDelaySeconds ?? 0) + startup.periodSeconds! * startup.failureThreshold!,
+    ).toBeGreaterThanOrEqual(10);
   });
 
   it('uses TCP probes when every HTTP route needs an API key', () => {
@@ -92,16 +111,28 @@ describe('the StatefulSet', () => {
   });
 
   it('rolls the pod when the config changes, not otherwise', () => {
-    const checksum = (config: EngramDeployConfig) => find<StatefulSet>(objectsOf(config), 'StatefulSet').spec!.template.metadata!.annotations!['checksum/config'];
+    const checksum = (config: EngramDeployConfig) =>
+      find<StatefulSet>(objectsOf(config), 'StatefulSet').spec!.template.metadata!.annotations!['checksum/config'];
     expect(checksum({})).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum({ resources: { limits: { cpu: '3' } } })).toBe(checksum({}));
-    expect(checksum({ engram: { memorySpaces: { defaultSpace: 'main', bootstrapSpaces: ['main'] } } })).not.toBe(checksum({}));
+    expect(checksum({ engram: { memorySpaces: { defaultSpace: 'main', bootstrapSpaces: ['main'] } } })).not.toBe(
+      checksum({}),
+    );
     expect(checksum({ runtime: { logLevel: 'debug' } })).toBe(checksum({}));
   });
 
   it('carries recommended labels, the app label and scrape annotations on /metrics/prometheus', () => {
-    expect(statefulSet.metadata?.labels).toMatchObject({ app: 'engram', 'app.kubernetes.io/name': 'engram', 'app.kubernetes.io/instance': 'engram', 'app.kubernetes.io/version': '0.1.0' });
-    expect(statefulSet.spec!.template.metadata!.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics/prometheus', 'prometheus.io/port': '7432' });
+    expect(statefulSet.metadata?.labels).toMatchObject({
+      app: 'engram',
+      'app.kubernetes.io/name': 'engram',
+      'app.kubernetes.io/instance': 'engram',
+      'app.kubernetes.io/version': '0.1.0',
+    });
+    expect(statefulSet.spec!.template.metadata!.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/path': '/metrics/prometheus',
+      'prometheus.io/port': '7432',
+    });
   });
 
   it('follows the variants: no claim template without persistence or with an existing claim', () => {
@@ -111,8 +142,13 @@ describe('the StatefulSet', () => {
     const existing = objectsOf(modelVariants['existing claim']!);
     const withClaim = find<StatefulSet>(existing, 'StatefulSet');
     expect(withClaim.spec!.volumeClaimTemplates).toBeUndefined();
-    expect(withClaim.spec!.template.spec!.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'engram-data' } });
-    expect(find(existing, 'PersistentVolumeClaim', 'engram-data')).toMatchObject({ spec: { storageClassName: 'standard', resources: { requests: { storage: '50Gi' } } } });
+    expect(withClaim.spec!.template.spec!.volumes).toContainEqual({
+      name: 'data',
+      persistentVolumeClaim: { claimName: 'engram-data' },
+    });
+    expect(find(existing, 'PersistentVolumeClaim', 'engram-data')).toMatchObject({
+      spec: { storageClassName: 'standard', resources: { requests: { storage: '50Gi' } } },
+    });
   });
 });
 
@@ -137,7 +173,14 @@ describe('the other objects', () => {
 
   it('does not cut a single replica off, nor block drains', () => {
     const policy = find<any>(objects, 'NetworkPolicy');
-    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }, { port: 'grpc', protocol: 'TCP' }] }]);
+    expect(policy.spec.ingress).toEqual([
+      {
+        ports: [
+          { port: 'http', protocol: 'TCP' },
+          { port: 'grpc', protocol: 'TCP' },
+        ],
+      },
+    ]);
     expect(policy.spec.egress[0].ports).toContainEqual({ port: 53, protocol: 'UDP' });
     expect(find<any>(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
   });
@@ -147,7 +190,9 @@ describe('the other objects', () => {
     expect(renderSlices(normalize(modelVariants['existing claim']!)).pvc.objects.length).toBe(1);
     expect(renderSlices(normalize({})).servicemonitor.objects).toEqual([]);
     const monitor = renderSlices(normalize(modelVariants['monitoring on']!)).servicemonitor.objects[0] as any;
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics/prometheus', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'http', path: '/metrics/prometheus', interval: '30s', scrapeTimeout: '10s' },
+    ]);
     expect(monitor.metadata.labels.release).toBe('prometheus');
   });
 });

@@ -53,16 +53,44 @@ export function renderSlices(model: EngramDeployModel): Record<SliceName, Slice>
   const on = <T>(condition: boolean, objects: T[]) => (condition ? objects : []) as Manifest[];
   return {
     namespace: { file: 'namespace.yaml', objects: [renderNamespace(model)], applied: true },
-    serviceaccount: { file: 'serviceaccount.yaml', objects: on(model.kubernetes.serviceAccount.create, [renderServiceAccount(model)]), applied: true },
+    serviceaccount: {
+      file: 'serviceaccount.yaml',
+      objects: on(model.kubernetes.serviceAccount.create, [renderServiceAccount(model)]),
+      applied: true,
+    },
     configmap: { file: 'configmap.yaml', objects: [configMap], applied: true },
     secret: { file: 'secret.yaml.example', objects: [renderApiKeySecretExample(model)], applied: false },
-    service: { file: 'service.yaml', objects: [renderHeadlessService(model), renderClientService(model)], applied: true },
-    statefulset: { file: 'statefulset.yaml', objects: [renderStatefulSet(model, configChecksum(configMap))], applied: true },
-    networkpolicy: { file: 'networkpolicy.yaml', objects: on(model.networkPolicy.enabled, [renderNetworkPolicy(model)]), applied: true },
-    pdb: { file: 'pdb.yaml', objects: on(model.podDisruptionBudget.enabled, [renderPodDisruptionBudget(model)]), applied: true },
-    pvc: { file: 'pvc.yaml', objects: on(model.persistence.enabled && !!model.persistence.existingClaim, [renderExistingClaim(model)]), applied: true },
+    service: {
+      file: 'service.yaml',
+      objects: [renderHeadlessService(model), renderClientService(model)],
+      applied: true,
+    },
+    statefulset: {
+      file: 'statefulset.yaml',
+      objects: [renderStatefulSet(model, configChecksum(configMap))],
+      applied: true,
+    },
+    networkpolicy: {
+      file: 'networkpolicy.yaml',
+      objects: on(model.networkPolicy.enabled, [renderNetworkPolicy(model)]),
+      applied: true,
+    },
+    pdb: {
+      file: 'pdb.yaml',
+      objects: on(model.podDisruptionBudget.enabled, [renderPodDisruptionBudget(model)]),
+      applied: true,
+    },
+    pvc: {
+      file: 'pvc.yaml',
+      objects: on(model.persistence.enabled && !!model.persistence.existingClaim, [renderExistingClaim(model)]),
+      applied: true,
+    },
     ingress: { file: 'ingress.yaml', objects: on(model.ingress.enabled, [renderIngress(model)]), applied: true },
-    servicemonitor: { file: 'servicemonitor.yaml', objects: on(model.monitoring.serviceMonitor.enabled, [renderServiceMonitor(model)]), applied: true },
+    servicemonitor: {
+      file: 'servicemonitor.yaml',
+      objects: on(model.monitoring.serviceMonitor.enabled, [renderServiceMonitor(model)]),
+      applied: true,
+    },
     extra: { file: 'extra.yaml', objects: asKubernetes<Manifest[]>(model.kubernetes.extraManifests), applied: true },
   };
 }

@@ -1,7 +1,20 @@
 import { renderEngramToml, type EngramDeployModel } from '@engram/config-schema';
 import { createHash } from 'node:crypto';
-import type { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount, ServicePort } from 'kubernetes-types/core/v1';
-import type { Ingress, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
+import type {
+  ConfigMap,
+  Namespace,
+  PersistentVolumeClaim,
+  Secret,
+  Service,
+  ServiceAccount,
+  ServicePort,
+} from 'kubernetes-types/core/v1';
+import type {
+  Ingress,
+  NetworkPolicy,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPeer,
+} from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { claimTemplate } from './render-statefulset';
 import { asKubernetes, commonLabels, configMapKey, objectNames, selectorLabels } from './names';
@@ -29,7 +42,10 @@ export function renderHeadlessService(model: EngramDeployModel): Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: objectNames(model).headlessService, labels: { ...commonLabels(model), [serviceRoleLabel]: 'headless' } },
+    metadata: {
+      name: objectNames(model).headlessService,
+      labels: { ...commonLabels(model), [serviceRoleLabel]: 'headless' },
+    },
     spec: {
       clusterIP: 'None',
       publishNotReadyAddresses: true,
@@ -115,9 +131,14 @@ export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
   ];
   const egress: NetworkPolicyEgressRule[] = [];
   if (networkPolicy.allowDnsEgress) {
-    egress.push({ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
+    egress.push({
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    });
   }
-  egress.push(...(asKubernetes<NetworkPolicyEgressRule[]>(networkPolicy.extraEgress)));
+  egress.push(...asKubernetes<NetworkPolicyEgressRule[]>(networkPolicy.extraEgress));
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -172,7 +193,9 @@ export function renderIngress(model: EngramDeployModel): Ingress {
     },
     spec: {
       ...(ingress.className ? { ingressClassName: ingress.className } : {}),
-      ...(ingress.tls.length ? { tls: ingress.tls.map((t) => ({ secretName: t.secretName, hosts: [...t.hosts] })) } : {}),
+      ...(ingress.tls.length
+        ? { tls: ingress.tls.map((t) => ({ secretName: t.secretName, hosts: [...t.hosts] })) }
+        : {}),
       rules: ingress.hosts.map((host) => ({
         host: host.host,
         http: { paths: host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service } })) },
@@ -201,7 +224,14 @@ export function renderServiceMonitor(model: EngramDeployModel): ServiceMonitor {
     spec: {
       // Selects the client Service, not the headless one, so each pod is scraped once.
       selector: { matchLabels: { ...selectorLabels(model), [serviceRoleLabel]: 'client' } },
-      endpoints: [{ port: 'http', path: model.runtime.metricsPath, interval: serviceMonitor.interval, scrapeTimeout: serviceMonitor.scrapeTimeout }],
+      endpoints: [
+        {
+          port: 'http',
+          path: model.runtime.metricsPath,
+          interval: serviceMonitor.interval,
+          scrapeTimeout: serviceMonitor.scrapeTimeout,
+        },
+      ],
     },
   };
 }
@@ -214,7 +244,9 @@ export function renderNamespace(model: EngramDeployModel): Namespace {
     kind: 'Namespace',
     metadata: {
       name: model.kubernetes.namespace,
-      labels: Object.fromEntries(Object.entries(level).map(([mode, value]) => [`pod-security.kubernetes.io/${mode}`, value])),
+      labels: Object.fromEntries(
+        Object.entries(level).map(([mode, value]) => [`pod-security.kubernetes.io/${mode}`, value]),
+      ),
     },
   };
 }

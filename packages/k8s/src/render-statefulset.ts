@@ -32,7 +32,9 @@ function probe(model: EngramDeployModel, path: string, timings: ProbeTimings): P
   const { enabled: _enabled, ...rest } = timings;
   // With API keys every HTTP route needs a key, health included: probe the port instead.
   const handler: Probe =
-    model.engram.security.authMode === 'api_key' ? { tcpSocket: { port: 'http' } } : { httpGet: { path, port: 'http' } };
+    model.engram.security.authMode === 'api_key'
+      ? { tcpSocket: { port: 'http' } }
+      : { httpGet: { path, port: 'http' } };
   return { ...handler, ...rest };
 }
 
@@ -93,7 +95,14 @@ function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts
     { name: names.tmpVolume, mountPath: runtime.tmpDir },
   ];
   const volumes: Volume[] = [
-    { name: names.configVolume, configMap: { name: names.configMap, defaultMode: 0o444, items: [{ key: configMapKey, path: model.runtime.configFile }] } },
+    {
+      name: names.configVolume,
+      configMap: {
+        name: names.configMap,
+        defaultMode: 0o444,
+        items: [{ key: configMapKey, path: model.runtime.configFile }],
+      },
+    },
     { name: names.tmpVolume, emptyDir: { sizeLimit: runtime.tmpSize } },
   ];
   if (!persistence.enabled) {
@@ -106,7 +115,11 @@ function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts
     mounts.push({ name: names.apiKeyVolume, mountPath: keys.directory, readOnly: true });
     volumes.push({
       name: names.apiKeyVolume,
-      secret: { secretName: names.apiKeySecret, defaultMode: 0o440, items: [{ key: model.kubernetes.apiKeySecret.key, path: keys.file }] },
+      secret: {
+        secretName: names.apiKeySecret,
+        defaultMode: 0o440,
+        items: [{ key: model.kubernetes.apiKeySecret.key, path: keys.file }],
+      },
     });
   }
   mounts.push(...asKubernetes<VolumeMount[]>(model.kubernetes.extraVolumeMounts));
@@ -147,7 +160,8 @@ export function claimTemplate(model: EngramDeployModel): PersistentVolumeClaim {
     accessModes: [...persistence.accessModes],
     resources: { requests: { storage: persistence.size } },
   };
-  if (persistence.storageClass) spec.storageClassName = persistence.storageClass === '-' ? '' : persistence.storageClass;
+  if (persistence.storageClass)
+    spec.storageClassName = persistence.storageClass === '-' ? '' : persistence.storageClass;
   return {
     metadata: {
       name: objectNames(model).dataVolume,
@@ -198,16 +212,24 @@ export function renderStatefulSet(model: EngramDeployModel, configChecksum: stri
           enableServiceLinks: false,
           securityContext: podSecurityContext(model),
           terminationGracePeriodSeconds: model.runtime.stopGracePeriodSeconds,
-          ...(model.image.pullSecrets.length ? { imagePullSecrets: model.image.pullSecrets.map((name) => ({ name })) } : {}),
+          ...(model.image.pullSecrets.length
+            ? { imagePullSecrets: model.image.pullSecrets.map((name) => ({ name })) }
+            : {}),
           ...(scheduling.priorityClassName ? { priorityClassName: scheduling.priorityClassName } : {}),
           ...(Object.keys(scheduling.nodeSelector).length ? { nodeSelector: { ...scheduling.nodeSelector } } : {}),
           // Free-form Kubernetes objects in the model; the API server validates them.
           ...(scheduling.tolerations.length ? { tolerations: asKubernetes<Toleration[]>(scheduling.tolerations) } : {}),
           ...(Object.keys(scheduling.affinity).length ? { affinity: asKubernetes<Affinity>(scheduling.affinity) } : {}),
           ...(scheduling.topologySpreadConstraints.length
-            ? { topologySpreadConstraints: asKubernetes<TopologySpreadConstraint[]>(scheduling.topologySpreadConstraints) }
+            ? {
+                topologySpreadConstraints: asKubernetes<TopologySpreadConstraint[]>(
+                  scheduling.topologySpreadConstraints,
+                ),
+              }
             : {}),
-          ...(Object.keys(model.kubernetes.dnsConfig).length ? { dnsConfig: asKubernetes<PodDNSConfig>(model.kubernetes.dnsConfig) } : {}),
+          ...(Object.keys(model.kubernetes.dnsConfig).length
+            ? { dnsConfig: asKubernetes<PodDNSConfig>(model.kubernetes.dnsConfig) }
+            : {}),
           containers: [engramContainer(model, mounts)],
           volumes,
         },

@@ -5,11 +5,18 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
   default: {},
   'persistence off': { persistence: { enabled: false } },
   'existing claim': { persistence: { existingClaim: 'engram-data', size: '50Gi', storageClass: 'standard' } },
-  'LoadBalancer with source ranges': { service: { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'], nodePorts: { http: 30432 } } },
+  'LoadBalancer with source ranges': {
+    service: { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'], nodePorts: { http: 30432 } },
+  },
   'monitoring on': { monitoring: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } },
   'network policy off': { networkPolicy: { enabled: false } },
   'custom UID': { security: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 } },
-  'custom resources': { resources: { requests: { cpu: '250m', memory: '512Mi', ephemeralStorage: '256Mi' }, limits: { cpu: '1', memory: '1Gi', ephemeralStorage: '512Mi' } } },
+  'custom resources': {
+    resources: {
+      requests: { cpu: '250m', memory: '512Mi', ephemeralStorage: '256Mi' },
+      limits: { cpu: '1', memory: '1Gi', ephemeralStorage: '512Mi' },
+    },
+  },
   'extra env and volumes': {
     kubernetes: {
       extraEnv: [{ name: 'OTEL_SERVICE_NAME', value: 'engram' }],
@@ -21,7 +28,12 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
   OnDelete: { statefulset: { updateStrategy: 'OnDelete' } },
   'api key auth and ingress': {
     engram: { security: { authMode: 'api_key', apiKeysStoragePath: '/secrets/engram/api-keys' } },
-    ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'engram.example.com' }], tls: [{ secretName: 'engram-tls', hosts: ['engram.example.com'] }] },
+    ingress: {
+      enabled: true,
+      className: 'nginx',
+      hosts: [{ host: 'engram.example.com' }],
+      tls: [{ secretName: 'engram-tls', hosts: ['engram.example.com'] }],
+    },
   },
   'restricted network with PDB minAvailable 0': {
     networkPolicy: { allowExternal: false, ingressFrom: [{ podSelector: { matchLabels: { role: 'engram-client' } } }] },

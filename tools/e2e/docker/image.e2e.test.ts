@@ -26,7 +26,18 @@ const health = 'engram-e2e-image-health';
 const hardened = ['--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
 
 function startHardened(name: string): EngramApi {
-  docker('run', '--detach', '--name', name, ...hardened, '--volume', `${volume}:/data`, '--publish', '127.0.0.1::7432', image);
+  docker(
+    'run',
+    '--detach',
+    '--name',
+    name,
+    ...hardened,
+    '--volume',
+    `${volume}:/data`,
+    '--publish',
+    '127.0.0.1::7432',
+    image,
+  );
   return new EngramApi(`http://127.0.0.1:${publishedPort(name, 7432)}`);
 }
 
@@ -88,11 +99,32 @@ describe('the image built from the generated Dockerfile', () => {
 
   it('has a health check that turns healthy, then unhealthy when the API stops answering', async () => {
     // The image's own check command; only its timing is shortened so the test stays fast.
-    docker('run', '--detach', '--name', health, ...hardened, '--publish', '127.0.0.1::7432',
-      '--health-interval', '2s', '--health-timeout', '2s', '--health-retries', '2', '--health-start-period', '10s', image);
+    docker(
+      'run',
+      '--detach',
+      '--name',
+      health,
+      ...hardened,
+      '--publish',
+      '127.0.0.1::7432',
+      '--health-interval',
+      '2s',
+      '--health-timeout',
+      '2s',
+      '--health-retries',
+      '2',
+      '--health-start-period',
+      '10s',
+      image,
+    );
     const status = () => inspect<{ Status: string }>(health, '{{json .State.Health}}').Status;
     await waitFor('healthy', () => (status() === 'healthy' ? true : undefined), 40_000);
-    expect(inspect<string[]>(health, '{{json .Config.Healthcheck.Test}}')).toEqual(['CMD', '/usr/local/bin/engram', 'space', 'list']);
+    expect(inspect<string[]>(health, '{{json .Config.Healthcheck.Test}}')).toEqual([
+      'CMD',
+      '/usr/local/bin/engram',
+      'space',
+      'list',
+    ]);
 
     const port = publishedPort(health, 7432);
     // Fixture-only knob of the stand-in: every later request hangs, like a wedged server.
@@ -110,10 +142,33 @@ describe('the image built from the generated Dockerfile', () => {
       }
       writeFileSync(join(context, '.env'), 'SECRET=SENTINEL\n');
       buildImage({ tag: 'localhost/engram-context-probe:e2e', context, target: 'builder' });
-      const found = run('docker', ['run', '--rm', '--entrypoint', 'find', 'localhost/engram-context-probe:e2e', '/build', '-name', 'SENTINEL', '-o', '-name', '.env', '-o', '-name', '.git']);
+      const found = run('docker', [
+        'run',
+        '--rm',
+        '--entrypoint',
+        'find',
+        'localhost/engram-context-probe:e2e',
+        '/build',
+        '-name',
+        'SENTINEL',
+        '-o',
+        '-name',
+        '.env',
+        '-o',
+        '-name',
+        '.git',
+      ]);
       expect(found.status).toBe(0);
       expect(found.stdout.trim()).toBe('');
-      const sources = run('docker', ['run', '--rm', '--entrypoint', 'ls', 'localhost/engram-context-probe:e2e', '/build/proto', '/build/engram-cli/src/main.rs']);
+      const sources = run('docker', [
+        'run',
+        '--rm',
+        '--entrypoint',
+        'ls',
+        'localhost/engram-context-probe:e2e',
+        '/build/proto',
+        '/build/engram-cli/src/main.rs',
+      ]);
       expect(sources.status).toBe(0);
     } finally {
       rmSync(context, { recursive: true, force: true });

@@ -20,9 +20,19 @@ export interface BuildOptions {
 }
 
 /** Builds with BuildKit (buildx, docker driver) and loads the image into the engine. */
-export function buildImage({ tag, context = standinContext, dockerfile = generatedDockerfile, target, buildArgs = {} }: BuildOptions): Result {
+export function buildImage({
+  tag,
+  context = standinContext,
+  dockerfile = generatedDockerfile,
+  target,
+  buildArgs = {},
+}: BuildOptions): Result {
   const args = ['buildx', 'build', '--load', '--progress=plain', '-f', dockerfile, '-t', tag];
-  const allArgs: Record<string, string> = { BUILDER_IMAGE: localBuilderImage, RUNTIME_IMAGE: localRuntimeImage, ...buildArgs };
+  const allArgs: Record<string, string> = {
+    BUILDER_IMAGE: localBuilderImage,
+    RUNTIME_IMAGE: localRuntimeImage,
+    ...buildArgs,
+  };
   for (const [name, value] of Object.entries(allArgs)) args.push('--build-arg', `${name}=${value}`);
   if (target) args.push('--target', target);
   args.push(context);
@@ -31,7 +41,9 @@ export function buildImage({ tag, context = standinContext, dockerfile = generat
 
 /** Host port that a container port is published on (always 127.0.0.1). */
 export function publishedPort(container: string, containerPort: number): number {
-  const line = docker('port', container, `${containerPort}/tcp`).stdout.split('\n').find((l) => l.startsWith('127.0.0.1:'));
+  const line = docker('port', container, `${containerPort}/tcp`)
+    .stdout.split('\n')
+    .find((l) => l.startsWith('127.0.0.1:'));
   if (!line) throw new Error(`${container} publishes ${containerPort} on no 127.0.0.1 port`);
   return Number(line.split(':')[1]);
 }
@@ -51,7 +63,12 @@ export function removeVolumes(...names: string[]): void {
 /** Waits for an HTTP 200 from a URL on 127.0.0.1. */
 export async function waitForHttp200(url: string, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  await waitFor(`200 from ${url}`, async () => ((await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined), timeoutMs, 100);
+  await waitFor(
+    `200 from ${url}`,
+    async () => ((await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200 ? true : undefined),
+    timeoutMs,
+    100,
+  );
   return (performance.now() - started) / 1000;
 }
 

@@ -14,9 +14,12 @@ export class EngramApi {
   }
 
   async search(query: string, limit = 10_000): Promise<string[]> {
-    const response = await fetch(`${this.baseUrl}/api/v1/memories/search?query=${encodeURIComponent(query)}&limit=${limit}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
+    const response = await fetch(
+      `${this.baseUrl}/api/v1/memories/search?query=${encodeURIComponent(query)}&limit=${limit}`,
+      {
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
     if (response.status !== 200) throw new Error(`search answered ${response.status}`);
     const body = (await response.json()) as { memories: { content: string }[] };
     return body.memories.map((memory) => memory.content);

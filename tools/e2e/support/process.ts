@@ -11,7 +11,11 @@ export interface Result {
 }
 
 /** Runs a command to completion, bounded in time, and returns what it printed. */
-export function run(command: string, args: readonly string[], options: SpawnSyncOptions & { timeoutSeconds?: number } = {}): Result {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: SpawnSyncOptions & { timeoutSeconds?: number } = {},
+): Result {
   const started = performance.now();
   const result = spawnSync(command, args, {
     cwd: workspaceRoot,
@@ -32,7 +36,9 @@ export function run(command: string, args: readonly string[], options: SpawnSync
 export function runOk(command: string, args: readonly string[], options: Parameters<typeof run>[2] = {}): Result {
   const result = run(command, args, options);
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`,
+    );
   }
   return result;
 }
@@ -42,7 +48,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs` with the last error. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

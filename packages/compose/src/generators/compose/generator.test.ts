@@ -34,7 +34,9 @@ describe('compose generator', () => {
   it('writes nothing for an invalid model and lists every problem', async () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('deployments/engram.deploy.yaml', 'compose:\n  restart: sometimes\n  logging:\n    maxFile: 0\n');
-    await expect(composeGenerator(tree, {})).rejects.toThrow(/2 problems[\s\S]*compose\.restart[\s\S]*compose\.logging\.maxFile/);
+    await expect(composeGenerator(tree, {})).rejects.toThrow(
+      /2 problems[\s\S]*compose\.restart[\s\S]*compose\.logging\.maxFile/,
+    );
     for (const path of stack) expect(tree.exists(path)).toBe(false);
   });
 });

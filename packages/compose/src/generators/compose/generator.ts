@@ -1,5 +1,11 @@
 import { joinPathFragments, type Tree } from '@nx/devkit';
-import { readModelFromTree, renderEngramToml, writeRenderedFiles, type EngramDeployModel, type RenderedFile } from '@engram/config-schema';
+import {
+  readModelFromTree,
+  renderEngramToml,
+  writeRenderedFiles,
+  type EngramDeployModel,
+  type RenderedFile,
+} from '@engram/config-schema';
 import { packageName, renderComposeFile, renderEnvExample } from '../../render-compose';
 import {
   renderGrafanaDashboard,

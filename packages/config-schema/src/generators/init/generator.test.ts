@@ -9,7 +9,9 @@ describe('init generator', () => {
     const tree = createTreeWithEmptyWorkspace();
     await initGenerator(tree, { skipFormat: true });
     const text = tree.read('deployments/engram.deploy.yaml', 'utf-8') ?? '';
-    expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/node_modules\/@engram\/config-schema\/schema\/engram-deploy\.schema\.json\n/);
+    expect(text).toMatch(
+      /^# yaml-language-server: \$schema=\.\.\/node_modules\/@engram\/config-schema\/schema\/engram-deploy\.schema\.json\n/,
+    );
     expect(validate(parse(text)).issues).toEqual([]);
   });
 
@@ -40,7 +42,9 @@ describe('init generator', () => {
 
   it('rejects an invalid name before writing anything', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await expect(initGenerator(tree, { skipFormat: true, name: 'Not Valid' })).rejects.toThrow(/name: has the wrong format/);
+    await expect(initGenerator(tree, { skipFormat: true, name: 'Not Valid' })).rejects.toThrow(
+      /name: has the wrong format/,
+    );
     expect(tree.exists('deployments/engram.deploy.yaml')).toBe(false);
   });
 });

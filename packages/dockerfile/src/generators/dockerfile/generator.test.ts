@@ -10,7 +10,9 @@ describe('dockerfile generator', () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('deployments/engram.deploy.yaml', 'ports:\n  http: 8000\n');
     await dockerfileGenerator(tree, {});
-    expect(tree.read('deployments/docker/Dockerfile', 'utf-8')).toBe(renderDockerfile(normalize({ ports: { http: 8000 } })));
+    expect(tree.read('deployments/docker/Dockerfile', 'utf-8')).toBe(
+      renderDockerfile(normalize({ ports: { http: 8000 } })),
+    );
     expect(tree.exists('deployments/docker/Dockerfile.dockerignore')).toBe(true);
     expect(tree.exists('deployments/docker/.dockerignore')).toBe(false);
   });
@@ -35,7 +37,9 @@ describe('dockerfile generator', () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('deployments/engram.deploy.yaml', 'ports:\n  http: 1\n  grpc: 1\nruntime:\n  logLevel: loud\n');
     const before = tree.listChanges().length;
-    await expect(dockerfileGenerator(tree, {})).rejects.toThrow(/\(1 problem\):\n {2}- runtime\.logLevel: is not an allowed value/);
+    await expect(dockerfileGenerator(tree, {})).rejects.toThrow(
+      /\(1 problem\):\n {2}- runtime\.logLevel: is not an allowed value/,
+    );
     expect(tree.listChanges().length).toBe(before);
     expect(tree.exists('deployments/docker/Dockerfile')).toBe(false);
   });

@@ -1,5 +1,10 @@
 import { joinPathFragments, type Tree } from '@nx/devkit';
-import { readModelFromTree, writeRenderedFiles, type RenderedFile, type EngramDeployModel } from '@engram/config-schema';
+import {
+  readModelFromTree,
+  writeRenderedFiles,
+  type RenderedFile,
+  type EngramDeployModel,
+} from '@engram/config-schema';
 import { renderDockerfile, renderDockerignore } from '../../render-dockerfile';
 import type { DockerfileGeneratorSchema } from './schema';
 

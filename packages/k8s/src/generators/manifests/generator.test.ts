@@ -11,14 +11,22 @@ async function workspace(model?: string): Promise<Tree> {
   return tree;
 }
 
-const written = (tree: Tree) => tree.listChanges().filter((c) => c.path.startsWith('deployments/kubernetes/')).map((c) => c.path).sort();
+const written = (tree: Tree) =>
+  tree
+    .listChanges()
+    .filter((c) => c.path.startsWith('deployments/kubernetes/'))
+    .map((c) => c.path)
+    .sort();
 
 describe('k8s generators', () => {
   it('all writes the whole tree with its kustomization', async () => {
     const tree = await workspace();
     await allGenerator(tree, {});
     expect(written(tree)).toEqual(
-      ['configmap', 'kustomization', 'namespace', 'networkpolicy', 'pdb', 'service', 'serviceaccount', 'statefulset'].map((f) => `deployments/kubernetes/${f}.yaml`).concat('deployments/kubernetes/secret.yaml.example').sort(),
+      ['configmap', 'kustomization', 'namespace', 'networkpolicy', 'pdb', 'service', 'serviceaccount', 'statefulset']
+        .map((f) => `deployments/kubernetes/${f}.yaml`)
+        .concat('deployments/kubernetes/secret.yaml.example')
+        .sort(),
     );
   });
 
@@ -47,7 +55,9 @@ describe('k8s generators', () => {
 
   it('writes nothing for an invalid model', async () => {
     const tree = await workspace('statefulset:\n  replicas: 3\nservice:\n  type: LoadBalancer\n');
-    await expect(allGenerator(tree, {})).rejects.toThrow(/2 problems[\s\S]*statefulset\.replicas[\s\S]*loadBalancerSourceRanges/);
+    await expect(allGenerator(tree, {})).rejects.toThrow(
+      /2 problems[\s\S]*statefulset\.replicas[\s\S]*loadBalancerSourceRanges/,
+    );
     expect(written(tree)).toEqual([]);
   });
 });

@@ -10,7 +10,11 @@ export const defaultKubernetesDirectory = 'deployments/kubernetes';
  * model turns off (e.g. pvc.yaml outside existing-claim mode) has its file removed, so the directory
  * always matches the model.
  */
-async function writeSlices(tree: Tree, options: ManifestsGeneratorSchema, slices?: readonly SliceName[]): Promise<void> {
+async function writeSlices(
+  tree: Tree,
+  options: ManifestsGeneratorSchema,
+  slices?: readonly SliceName[],
+): Promise<void> {
   const model = readModelFromTree(tree, options.config);
   for (const file of kubernetesFiles(model, options.directory ?? defaultKubernetesDirectory, slices)) {
     if (file.content !== null) tree.write(file.path, file.content);
@@ -18,7 +22,10 @@ async function writeSlices(tree: Tree, options: ManifestsGeneratorSchema, slices
   }
 }
 
-const sliceGenerator = (...slices: SliceName[]) => (tree: Tree, options: ManifestsGeneratorSchema) => writeSlices(tree, options, slices);
+const sliceGenerator =
+  (...slices: SliceName[]) =>
+  (tree: Tree, options: ManifestsGeneratorSchema) =>
+    writeSlices(tree, options, slices);
 
 export const allGenerator = (tree: Tree, options: ManifestsGeneratorSchema) => writeSlices(tree, options);
 export const statefulsetGenerator = sliceGenerator('statefulset');
