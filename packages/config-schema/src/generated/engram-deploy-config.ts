@@ -401,7 +401,7 @@ export interface EngramDeployConfig {
      */
     accessModes?: [
       'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany',
-      ...('ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany')[],
+      ...('ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany' | 'ReadOnlyMany')[]
     ];
     /**
      * Name of a PersistentVolumeClaim to use instead of the StatefulSet's claim template; size, storageClass, accessModes and annotations then describe that claim (written as pvc.yaml for kubectl users).
