@@ -11,6 +11,7 @@ export { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv, type EnvVar }
 export {
   builderImage,
   configFilePath,
+  dockerfileFrontendImage,
   engramImage,
   healthCheckCommand,
   imageReference,

@@ -74,6 +74,10 @@ export function runtimeBaseImage(model: EngramDeployModel): string {
   return imageReference(model.build.runtimeImage, model.image.registry);
 }
 
+export function dockerfileFrontendImage(model: EngramDeployModel): string {
+  return imageReference(parseImageReference(model.build.dockerfileFrontend), model.image.registry);
+}
+
 export function monitoringImage(model: EngramDeployModel, reference: string): string {
   return imageReference(parseImageReference(reference), model.image.registry);
 }

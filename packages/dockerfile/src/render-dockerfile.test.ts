@@ -35,6 +35,11 @@ describe('renderDockerfile', () => {
     expect(froms).toEqual(['${RUNTIME_IMAGE} AS runtime-base', '${BUILDER_IMAGE} AS builder', 'runtime-base']);
   });
 
+  it('names a current Dockerfile frontend on its first line', () => {
+    expect(defaults.split('\n')[0]).toBe('# syntax=docker/dockerfile:1');
+    expect(renderDockerfile(everyOption).split('\n')[0]).toBe('# syntax=mirror.internal:5000/docker/dockerfile:1');
+  });
+
   it('takes the base images as build args with the public images as defaults', () => {
     const text = defaults;
     expect(text).toContain('ARG BUILDER_IMAGE=docker.io/library/rust:1.91-slim-trixie\n');

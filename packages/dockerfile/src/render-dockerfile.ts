@@ -1,5 +1,6 @@
 import {
   builderImage,
+  dockerfileFrontendImage,
   generatedHeader,
   healthCheckCommand,
   renderContainerEnv,
@@ -38,7 +39,9 @@ export function renderDockerfile(model: EngramDeployModel): string {
   const user = `${security.runAsUser}:${security.runAsGroup}`;
   const env = renderContainerEnv(model);
 
-  return `${generatedHeader(packageName, '#')}#
+  // The syntax directive must be the first line: BuildKit stops looking for directives after it.
+  return `# syntax=${dockerfileFrontendImage(model)}
+${generatedHeader(packageName, '#')}#
 # Build from the root of the Engram workspace (BuildKit is required for the cache mounts and for
 # Dockerfile.dockerignore next to this file):
 #   docker build -f deployments/docker/Dockerfile -t ${model.image.repository}:${model.image.tag} .

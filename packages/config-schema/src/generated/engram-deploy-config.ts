@@ -71,6 +71,10 @@ export interface EngramDeployConfig {
    */
   build?: {
     /**
+     * BuildKit Dockerfile frontend named by the `# syntax=` line, so every engine parses the Dockerfile with a current parser (Dockerfile.dockerignore, HEALTHCHECK --start-interval). image.registry applies to it too; BUILDKIT_SYNTAX overrides it per build.
+     */
+    dockerfileFrontend?: string;
+    /**
      * Rust toolchain version of the builder image. Engram uses edition 2024 with let-chains, so 1.88 is the oldest that builds it.
      */
     rustVersion?: string;
