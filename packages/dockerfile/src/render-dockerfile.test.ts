@@ -72,6 +72,7 @@ describe('renderDockerfile', () => {
     const stage = finalStage(defaults);
     expect(args(byKeyword(stage, 'USER')[0])).toBe('65534:65534');
     expect(args(byKeyword(stage, 'WORKDIR')[0])).toBe('/data');
+    expect(args(byKeyword(stage, 'VOLUME')[0])).toBe('["/data"]');
     const copies = byKeyword(stage, 'COPY').map(text);
     expect(copies).toEqual([
       'COPY --from=builder /out/rootfs/ /',

@@ -126,6 +126,8 @@ COPY --from=builder ${stagingRoot}/ /
 COPY --from=builder --chown=${user} /out/data ${runtime.dataDir}
 
 ENV ${env.map(({ name, value }) => `${name}=${value}`).join(' \\\n    ')}
+# Data lives on a volume: a container started without one still gets a writable (anonymous) one.
+VOLUME ${json([runtime.dataDir])}
 USER ${user}
 WORKDIR ${runtime.dataDir}
 EXPOSE ${ports.http} ${ports.grpc}
