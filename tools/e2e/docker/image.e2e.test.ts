@@ -92,6 +92,9 @@ describe('the image built from the generated Dockerfile', () => {
       const special = listing.stdout.split('\n').filter((line) => /^[-d]..[sS]|^[-d].....[sS]/.test(line));
       expect(special).toEqual([]);
       expect(listing.stdout).toMatch(/root\/root .* usr\/local\/bin\/engram/);
+      // The default build links libhwloc (and libudev through it), which the runtime base lacks.
+      expect(listing.stdout).toMatch(/usr\/lib\/x86_64-linux-gnu\/libhwloc\.so\.15\n/);
+      expect(listing.stdout).toMatch(/libudev\.so\.1\n/);
     } finally {
       run('docker', ['rm', created]);
     }
@@ -188,6 +191,9 @@ describe('the image built from the generated Dockerfile', () => {
       const api = new EngramApi(`http://127.0.0.1:${publishedPort(name, 7432)}`);
       await waitForHttp200(`${api.baseUrl}/health/alive`, 30_000);
       const variantHealth = (await api.json('/health')).body;
+      const files = run('bash', ['-c', `set -o pipefail; id=$(docker create ${variant}); docker export "$id" | tar -tf -; docker rm "$id" >/dev/null`]);
+      expect(files.status).toBe(0);
+      expect(files.stdout).not.toMatch(/libhwloc/);
       expect(variantHealth.features).toEqual(['spreading-extras']);
 
       docker('run', '--detach', '--name', `${name}-default`, ...hardened, '--publish', '127.0.0.1::7432', image);
