@@ -50,7 +50,8 @@ describe('renderDockerfile', () => {
   });
 
   it('builds only the engram bin, with the model features and target CPU', () => {
-    expect(defaults).toContain('cargo build --release --package "${CARGO_PACKAGE}" --bin "${CARGO_BIN}"');
+    expect(defaults).toContain('set -- --release --package "${CARGO_PACKAGE}" --bin "${CARGO_BIN}";');
+    expect(defaults).toContain('cargo build "$@"');
     expect(defaults).toContain('ARG TARGET_CPU=x86-64-v2\n');
     expect(defaults).toContain('ARG DEFAULT_FEATURES=true\n');
     const custom = renderDockerfile(everyOption);

@@ -51,6 +51,7 @@ ARG BUILDER_IMAGE=${builderImage(model)}
 ARG RUNTIME_IMAGE=${runtimeBaseImage(model)}
 
 # The runtime base, named so the build stage can see which shared libraries it already has.
+# checkov:skip=CKV_DOCKER_7:Base images are build arguments; their defaults carry a version tag (and a digest when the model pins one)
 FROM \${RUNTIME_IMAGE} AS runtime-base
 
 FROM \${BUILDER_IMAGE} AS builder
@@ -97,10 +98,10 @@ RUN --mount=type=cache,id=engram-cargo-registry,target=/usr/local/cargo/registry
     if [ -n "\${PGO_PROFILE}" ]; then \\
       rustflags="$rustflags -C profile-use=/build/\${PGO_PROFILE} -C llvm-args=-pgo-warn-mismatch"; \\
     fi; \\
-    feature_args=(); \\
-    if [ "\${DEFAULT_FEATURES}" = "false" ]; then feature_args+=(--no-default-features); fi; \\
-    if [ -n "\${CARGO_FEATURES}" ]; then feature_args+=(--features "\${CARGO_FEATURES}"); fi; \\
-    RUSTFLAGS="$rustflags" cargo build --release --package "\${CARGO_PACKAGE}" --bin "\${CARGO_BIN}" "\${feature_args[@]}"; \\
+    set -- --release --package "\${CARGO_PACKAGE}" --bin "\${CARGO_BIN}"; \\
+    if [ "\${DEFAULT_FEATURES}" = "false" ]; then set -- "$@" --no-default-features; fi; \\
+    if [ -n "\${CARGO_FEATURES}" ]; then set -- "$@" --features "\${CARGO_FEATURES}"; fi; \\
+    RUSTFLAGS="$rustflags" cargo build "$@"; \\
     install -D --mode=0755 "target/release/\${CARGO_BIN}" "${stagingRoot}${runtime.binaryPath}"; \\
     ldd "target/release/\${CARGO_BIN}" | awk '/=> \\// { print $3 }' | while read -r library; do \\
       soname=$(basename "$library"); \\

@@ -182,6 +182,22 @@ function podAnnotations(model: EngramDeployModel, configChecksum: string): Recor
   return { ...annotations, ...model.kubernetes.podAnnotations };
 }
 
+/**
+ * checkov findings that are deliberate model choices, suppressed with the reason, and only while the
+ * model makes that choice.
+ */
+function scannerSuppressions(model: EngramDeployModel): { annotations?: Record<string, string> } {
+  const reasons: string[] = [];
+  if (!model.image.digest) {
+    reasons.push('CKV_K8S_43=The image is pinned by a release tag; set image.digest in the model to pin by digest');
+  }
+  if (model.image.pullPolicy !== 'Always') {
+    reasons.push('CKV_K8S_15=Release tags are immutable, so IfNotPresent avoids a registry round trip on every restart; image.pullPolicy sets Always');
+  }
+  if (!reasons.length) return {};
+  return { annotations: Object.fromEntries(reasons.map((reason, index) => [`checkov.io/skip${index + 1}`, reason])) };
+}
+
 /** The Engram StatefulSet; `configChecksum` is a digest of the ConfigMap it mounts. */
 export function renderStatefulSet(model: EngramDeployModel, configChecksum: string): StatefulSet {
   const names = objectNames(model);
@@ -191,7 +207,7 @@ export function renderStatefulSet(model: EngramDeployModel, configChecksum: stri
   const statefulSet: StatefulSet = {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name: names.statefulSet, labels: commonLabels(model) },
+    metadata: { name: names.statefulSet, labels: commonLabels(model), ...scannerSuppressions(model) },
     spec: {
       serviceName: names.headlessService,
       replicas: statefulset.replicas,
