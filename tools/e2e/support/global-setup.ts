@@ -1,7 +1,9 @@
 import { runOk } from './process';
 
-/** Brings up the Docker harness (engine, BuildKit, local base images) once per run. */
+/** Brings up the Docker harness (engine, BuildKit, local base images) and the scanners once per run. */
 export default function setup(): void {
-  const result = runOk('bash', ['tools/docker/ensure.sh'], { timeoutSeconds: 2400 });
-  process.stdout.write(result.stdout);
+  for (const script of ['tools/docker/ensure.sh', 'tools/scanners/install.sh']) {
+    const result = runOk('bash', [script], { timeoutSeconds: 2400 });
+    process.stdout.write(result.stdout + result.stderr);
+  }
 }

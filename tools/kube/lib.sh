@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Helpers shared by the tools/kube scripts. Sourced, never run on its own.
+
+# The Kubernetes releases we validate against: the newest patch of the newest minor the Go
+# module proxy serves, and the newest patch of the minor two releases older, so a manifest
+# that only works on the very latest API is caught. Override with ENGRAM_KUBE_VERSIONS.
+KUBE_DEFAULT_VERSIONS="v1.37.2 v1.35.4"
+
+# etcd comes from Debian's etcd-server package (3.4.23 on bookworm); ENGRAM_ETCD points at
+# another binary if a newer apiserver ever stops accepting it.
+KUBE_ETCD_PACKAGE=etcd-server
+
+# Everything built or started lives outside the work tree, so a fresh clone reuses it.
+ENGRAM_DEPLOY_CACHE=${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}
+KUBE_CACHE=$ENGRAM_DEPLOY_CACHE/kube
+# Runtime state (certs, etcd data, logs, pids, kubeconfig) of each started version.
+KUBE_STATE_ROOT=${ENGRAM_KUBE_STATE_DIR:-$KUBE_CACHE/state}
+# Each version gets a block of 10 ports from this base, chosen by its minor, so two
+# versions run side by side and later components (controller-manager, scheduler,
+# kubelet) still find free ports inside their version's block.
+KUBE_PORT_BASE=${ENGRAM_KUBE_PORT_BASE:-20000}
+
+log() { printf '[%s] %s\n' "${LOG_TAG:-kube}" "$*" >&2; }
+
+die() {
+  printf '[%s] ERROR: %s\n' "${LOG_TAG:-kube}" "$*" >&2
+  exit 1
+}
+
+# since START: elapsed seconds with one decimal (START from $EPOCHREALTIME).
+since() { awk -v s="$1" -v e="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", e - s }'; }
+
+# kube_versions [VERSION...]: the versions asked for, or the configured defaults.
+kube_versions() {
+  local v
+  if [[ $# -eq 0 ]]; then
+    # Word splitting is the point: the variable holds a space-separated list.
+    # shellcheck disable=SC2086
+    set -- ${ENGRAM_KUBE_VERSIONS:-$KUBE_DEFAULT_VERSIONS}
+  fi
+  for v in "$@"; do normalize_version "$v"; done
+}
+
+# normalize_version 1.37.2|v1.37.2 -> v1.37.2; anything else is refused early, before a
+# half-built cache directory or a port computed from garbage.
+normalize_version() {
+  local v=${1#v}
+  [[ $v =~ ^1\.[0-9]+\.[0-9]+$ ]] || die "not a Kubernetes release: '$1' (want e.g. v1.37.2)"
+  printf 'v%s\n' "$v"
+}
+
+kube_minor() {
+  local v=${1#v}
+  v=${v#1.}
+  printf '%s\n' "${v%%.*}"
+}
+
+# The staging modules (k8s.io/api, k8s.io/client-go, ...) are tagged v0.MINOR.PATCH for
+# Kubernetes v1.MINOR.PATCH.
+staging_version() { printf 'v0.%s\n' "${1#v1.}"; }
+
+kube_bin_dir() { printf '%s/bin/%s\n' "$KUBE_CACHE" "$1"; }
+kube_state_dir() { printf '%s/%s\n' "$KUBE_STATE_ROOT" "$1"; }
+
+# Port layout inside a version's block: +0 etcd clients, +1 etcd peers, +2 kube-apiserver.
+# +3.. are kept for the components of a full cluster.
+port_base() { printf '%s\n' $((KUBE_PORT_BASE + $(kube_minor "$1") * 10)); }
+etcd_client_port() { printf '%s\n' $(($(port_base "$1") + 0)); }
+etcd_peer_port() { printf '%s\n' $(($(port_base "$1") + 1)); }
+apiserver_port() { printf '%s\n' $(($(port_base "$1") + 2)); }
+
+find_go() {
+  # /usr/local/go/bin is where the official toolchain lands, and it is not always on PATH
+  # in non-login shells.
+  if command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [[ -x /usr/local/go/bin/go ]]; then
+    printf '%s\n' /usr/local/go/bin/go
+  else
+    die "go not found: install Go >= the version k8s.io/kubernetes declares in its go.mod"
+  fi
+}
+
+# kubectl_for VERSION: the kubectl built with that release when there is one, since the
+# preinstalled kubectl may be several minors away from the server (outside the supported
+# skew); the PATH one otherwise. ENGRAM_KUBECTL forces a binary.
+kubectl_for() {
+  local built
+  built=$(kube_bin_dir "$1")/kubectl
+  if [[ -n ${ENGRAM_KUBECTL:-} ]]; then
+    printf '%s\n' "$ENGRAM_KUBECTL"
+  elif [[ -x $built ]]; then
+    printf '%s\n' "$built"
+  elif command -v kubectl >/dev/null 2>&1; then
+    command -v kubectl
+  else
+    die "no kubectl: run tools/kube/build.sh $1 (it builds one) or install kubectl"
+  fi
+}
+
+# etcd_binary: ENGRAM_ETCD, else Debian's etcd (installed on first use when we are root).
+etcd_binary() {
+  if [[ -n ${ENGRAM_ETCD:-} ]]; then
+    [[ -x $ENGRAM_ETCD ]] || die "ENGRAM_ETCD=$ENGRAM_ETCD is not an executable"
+    printf '%s\n' "$ENGRAM_ETCD"
+    return
+  fi
+  if ! command -v etcd >/dev/null 2>&1; then
+    [[ ${EUID} -eq 0 ]] || die "etcd missing: apt-get install $KUBE_ETCD_PACKAGE (as root) or set ENGRAM_ETCD"
+    log "installing $KUBE_ETCD_PACKAGE from Debian"
+    # Where an init system runs, the package also starts a system etcd on 2379: ours use
+    # their own ports and data dirs, so the two never meet.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$KUBE_ETCD_PACKAGE" >&2 ||
+      { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$KUBE_ETCD_PACKAGE" >&2; }
+  fi
+  command -v etcd
+}
