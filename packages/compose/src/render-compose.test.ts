@@ -67,10 +67,9 @@ describe('renderComposeFile', () => {
   it('checks health with the exec command and stops with SIGTERM inside the grace period', () => {
     expect(engram.healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/engram', 'space', 'list'],
-      interval: '10s',
+      interval: '5s',
       timeout: '3s',
       start_period: '15s',
-      start_interval: '1s',
       retries: 3,
     });
     expect(engram.stop_signal).toBe('SIGTERM');

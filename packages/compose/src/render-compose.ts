@@ -182,7 +182,7 @@ function engramService(model: EngramDeployModel): Record<string, unknown> {
       interval: seconds(healthCheck.intervalSeconds),
       timeout: seconds(healthCheck.timeoutSeconds),
       start_period: seconds(healthCheck.startPeriodSeconds),
-      start_interval: seconds(healthCheck.startIntervalSeconds),
+      // No start_interval: Compose refuses it on engines before 25, and the task supports Docker 24.
       retries: healthCheck.retries,
     },
     restart: compose.restart,

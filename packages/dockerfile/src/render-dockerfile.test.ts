@@ -91,7 +91,7 @@ describe('renderDockerfile', () => {
     const healthcheck = byKeyword(stage, 'HEALTHCHECK')[0];
     expect(text(healthcheck)).toMatch(/ CMD \["\/usr\/local\/bin\/engram", "space", "list"\]$/);
     expect(text(healthcheck)).toMatch(
-      /^HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --start-interval=1s --retries=3 CMD/,
+      /^HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --start-interval=1s --retries=3 CMD/,
     );
     expect(args(byKeyword(stage, 'STOPSIGNAL')[0])).toBe('SIGTERM');
     expect(args(byKeyword(stage, 'EXPOSE')[0])).toBe('7432 50051');

@@ -265,7 +265,7 @@ export interface EngramDeployConfig {
        */
       startPeriodSeconds?: number;
       /**
-       * Seconds between checks during the start period, so a fresh container turns healthy quickly.
+       * Seconds between checks during the start period, so a fresh container turns healthy quickly (Dockerfile HEALTHCHECK only: older engines ignore it there, while Compose refuses start_interval on engines before 25).
        */
       startIntervalSeconds?: number;
       /**
