@@ -35,7 +35,7 @@ describe('runtime profile', () => {
 
   it('builds image references with tags, digests and a mirror registry', () => {
     const defaults = normalize({});
-    expect(engramImage(defaults)).toBe('engram/engram:0.1.0');
+    expect(engramImage(defaults)).toBe('docker.io/engram/engram:0.1.0');
     expect(builderImage(defaults)).toBe('docker.io/library/rust:1.91-slim-trixie');
     expect(runtimeBaseImage(defaults)).toBe('gcr.io/distroless/cc-debian13:nonroot');
     const mirrored = normalize(everyOptionConfig());
