@@ -110,13 +110,13 @@ ensure_dockerd() {
     wait_for_engine "$pid" "$start"
     return
   fi
-  # A killed dockerd (everything a session leaves running is killed before CI runs)
-  # leaves pid files behind, and dockerd refuses to start while its file names a process.
+  # A killed dockerd (CI starts after everything left running was killed) leaves pid
+  # files behind, and dockerd refuses to start while its file names a process.
   live_pid /var/run/docker.pid dockerd >/dev/null || rm -f /var/run/docker.pid
   live_pid /var/run/docker/containerd/containerd.pid containerd >/dev/null ||
     rm -f /var/run/docker/containerd/containerd.pid
   # These machines run no init system, so nothing starts the docker.io service: run
-  # dockerd ourselves, in its own session so it outlives this script and its terminal.
+  # dockerd ourselves, detached with setsid so it outlives this script and its terminal.
   log "starting dockerd (log: $CACHE/logs/dockerd.log)"
   (
     # dockerd must not inherit this script's other open files: a caller's lock (ensure.sh
@@ -225,12 +225,12 @@ image_recipe() { docker image inspect -f "{{ index .Config.Labels \"$RECIPE_LABE
 # A Dockerfile frontend image built from source, in the layout of the published
 # docker/dockerfile image (a static binary and the labels the gateway reads).
 ensure_frontend_image() {
-  local recipe
+  local recipe old=
   recipe=$(printf '%s\n' "$BUILDKIT_VERSION" "$(declare -f ensure_frontend_image)" | sha256sum | cut -c1-16)
   if [[ $(image_recipe "$FRONTEND_IMAGE") == "$recipe" ]]; then
     report reused "$FRONTEND_IMAGE"
   else
-    local bin start root old
+    local bin start root
     old=$(image_id "$FRONTEND_IMAGE")
     bin=$(build_go_binary dockerfile-frontend "$BUILDKIT_VERSION" github.com/moby/buildkit \
       frontend/dockerfile/cmd/dockerfile-frontend "-s -w -X main.Version=$BUILDKIT_VERSION" "netgo static_build osusergo")
@@ -246,20 +246,19 @@ ensure_frontend_image() {
     rm -rf "$root"
     report built "$FRONTEND_IMAGE" "($(since "$start"))"
   fi
-  local replaced=${old:-}
   # Never shadow a docker/dockerfile:1 that came from elsewhere (a pull on a networked
   # machine): only tag it when absent or when it is one of ours.
-  local alias_recipe
-  alias_recipe=$(image_recipe "$FRONTEND_ALIAS")
-  if ! docker image inspect "$FRONTEND_ALIAS" >/dev/null 2>&1 || [[ -n $alias_recipe ]]; then
-    if [[ $(docker image inspect -f '{{.Id}}' "$FRONTEND_ALIAS" 2>/dev/null || true) != "$(docker image inspect -f '{{.Id}}' "$FRONTEND_IMAGE")" ]]; then
+  local alias_id
+  alias_id=$(image_id "$FRONTEND_ALIAS")
+  if [[ -z $alias_id || -n $(image_recipe "$FRONTEND_ALIAS") ]]; then
+    if [[ $alias_id != "$(image_id "$FRONTEND_IMAGE")" ]]; then
       docker tag "$FRONTEND_IMAGE" "$FRONTEND_ALIAS"
       report tagged "$FRONTEND_ALIAS" "-> $FRONTEND_IMAGE"
     fi
   else
     log "keeping the existing $FRONTEND_ALIAS (not built here)"
   fi
-  drop_replaced_image "$replaced"
+  drop_replaced_image "$old"
 }
 
 # A busybox image from Debian's busybox-static package: just enough of a shell to prove

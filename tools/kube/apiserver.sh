@@ -143,8 +143,9 @@ fail_start() {
   die "$version: $what (logs kept in $keep)"
 }
 
-# spawn STATE NAME CMD...: run detached (own session, so it outlives this script and the
-# caller's process group), output to STATE/logs/NAME.log, pid to STATE/NAME.pid.
+# spawn STATE NAME CMD...: run detached (setsid: no terminal and a process group of its
+# own, so it outlives this script and whatever ends the caller's group), output to
+# STATE/logs/NAME.log, pid to STATE/NAME.pid.
 spawn() {
   local state=$1 name=$2
   shift 2
@@ -301,7 +302,7 @@ lock_version() {
 }
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

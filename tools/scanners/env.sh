@@ -26,6 +26,10 @@ export YAMLLINT_CONFIG_FILE="${YAMLLINT_CONFIG_FILE:-$(cd "$(dirname "${BASH_SOU
 # every run. BC_SKIP_MAPPING=TRUE is the variable form of --skip-download.
 export CKV_SKIP_PACKAGE_UPDATE_CHECK=true
 export BC_SKIP_MAPPING=TRUE
+# checkov renders charts with `helm template --dependency-update`, which
+# would fetch http(s) chart dependencies; allow none (such a chart is then
+# skipped with a warning: vendor dependencies under charts/ instead).
+export CHECKOV_HELM_ALLOWED_REMOTE_REPOS=none
 # An API key switches checkov to platform mode (uploads, SCA, custom
 # policies), all of which need the network.
 unset BC_API_KEY

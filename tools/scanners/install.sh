@@ -17,6 +17,11 @@ set -euo pipefail
 # project's machines cannot reach.
 TRIVY_VERSION="v0.74.0"
 HELM_VERSION="v3.22.0"
+# Helm's release build stamps the Kubernetes version of its client-go (v0.37 for v3.22.0) as the
+# default that `helm template` checks a chart's kubeVersion against; without it that default is
+# v1.20.0 and every chart requiring a current Kubernetes fails to render offline.
+HELM_KUBE_LDFLAGS="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37"
+HELM_BUILD_VARIANT="k8s1.37"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_root="${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}"
@@ -86,13 +91,14 @@ install_venv() {
   printf '%s\n' "$want" > "$stamp"
 }
 
-go_tool_path() { echo "$cache/go/$1-$2/$1"; }
+# $1 name, $2 version, $3 optional build variant (a change of ldflags that needs a new binary).
+go_tool_path() { echo "$cache/go/$1-$2${3:+-$3}/$1"; }
 
 build_go_tool() {
-  # $1 name, $2 version, $3 package path, $4 ldflags, $5 extra GOEXPERIMENT.
-  local name="$1" version="$2" pkg="$3" ldflags="$4" experiment="$5"
+  # $1 name, $2 version, $3 package path, $4 ldflags, $5 extra GOEXPERIMENT, $6 build variant.
+  local name="$1" version="$2" pkg="$3" ldflags="$4" experiment="$5" variant="${6:-}"
   local dest tmp go
-  dest="$(go_tool_path "$name" "$version")"
+  dest="$(go_tool_path "$name" "$version" "$variant")"
   [[ -x "$dest" ]] && return 0
   go="$(find_go)"
   tmp="$(mktemp -d "$cache/go/.build-$name.XXXXXX")"
@@ -126,7 +132,7 @@ main() {
     "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" jsonv2 &
   trivy_pid=$!
   build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
-    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "" &
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $HELM_KUBE_LDFLAGS" "" "$HELM_BUILD_VARIANT" &
   helm_pid=$!
 
   install_venv || rc=$?
@@ -140,7 +146,7 @@ main() {
     ln -sfn "$venv/bin/$tool" "$bin_dir/$tool"
   done
   ln -sfn "$(go_tool_path trivy "$TRIVY_VERSION")" "$bin_dir/trivy"
-  ln -sfn "$(go_tool_path helm "$HELM_VERSION")" "$bin_dir/helm"
+  ln -sfn "$(go_tool_path helm "$HELM_VERSION" "$HELM_BUILD_VARIANT")" "$bin_dir/helm"
 
   # Cheap smoke test: each tool must at least start.
   "$bin_dir/hadolint" --version >/dev/null

@@ -15,7 +15,7 @@ data="$here/testdata"
 verbose=false
 [[ "${1:-}" == "-v" ]] && verbose=true
 
-# shellcheck source=env.sh
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$here/env.sh"
 
 for tool in checkov hadolint yamllint trivy helm; do

@@ -37,7 +37,12 @@ const generated: ComposeProject = {
 async function healthySeconds(p: ComposeProject): Promise<number> {
   const started = performance.now();
   composeOk(p, 'up', '--detach');
-  await waitFor('engram healthy', () => (inspect<{ Status: string }>(container, '{{json .State.Health}}').Status === 'healthy' ? true : undefined), 60_000, 200);
+  await waitFor(
+    'engram healthy',
+    () => (inspect<{ Status: string }>(container, '{{json .State.Health}}').Status === 'healthy' ? true : undefined),
+    60_000,
+    200,
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -53,7 +58,9 @@ describe('the generated Compose file, statically', () => {
     const validateSpec = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
     const written = parse(readFileSync(join(generatedComposeDirectory, 'docker-compose.yml'), 'utf8'));
     expect(validateSpec(written), JSON.stringify(validateSpec.errors)).toBe(true);
-    const interpolated = JSON.parse(compose({ ...generated, files: ['docker-compose.yml'] }, 'config', '--format', 'json').stdout);
+    const interpolated = JSON.parse(
+      compose({ ...generated, files: ['docker-compose.yml'] }, 'config', '--format', 'json').stdout,
+    );
     expect(validateSpec(interpolated), JSON.stringify(validateSpec.errors)).toBe(true);
   });
 });
@@ -84,7 +91,13 @@ describe('the Compose stack with the stand-in Engram', () => {
   });
 
   it('enforces the CPU and memory limits of the model', () => {
-    const host = inspect<{ NanoCpus: number; Memory: number; ReadonlyRootfs: boolean; CapDrop: string[]; SecurityOpt: string[] }>(container, '{{json .HostConfig}}');
+    const host = inspect<{
+      NanoCpus: number;
+      Memory: number;
+      ReadonlyRootfs: boolean;
+      CapDrop: string[];
+      SecurityOpt: string[];
+    }>(container, '{{json .HostConfig}}');
     expect(host.NanoCpus).toBe(2e9);
     expect(host.Memory).toBe(4 * 2 ** 30);
     expect(host.ReadonlyRootfs).toBe(true);
@@ -111,7 +124,11 @@ describe('the Compose stack with the stand-in Engram', () => {
       },
       changed,
     );
-    const changedProject: ComposeProject = { ...generated, directory: changed, files: ['docker-compose.yml', generated.files[1] as string] };
+    const changedProject: ComposeProject = {
+      ...generated,
+      directory: changed,
+      files: ['docker-compose.yml', generated.files[1] as string],
+    };
     await healthySeconds(changedProject);
     const health = (await api.json('/api/v1/system/health')).body;
     expect(JSON.stringify(health.spaces)).toContain('agents');
@@ -120,11 +137,26 @@ describe('the Compose stack with the stand-in Engram', () => {
 
     const since = Math.floor(Date.now() / 1000) - 1;
     // Fixture-only knob of the stand-in: allocate and touch memory beyond the 256 MiB limit.
-    await fetch(`${api.baseUrl}/standin/allocate?mb=400`, { method: 'POST', signal: AbortSignal.timeout(20_000) }).catch(() => undefined);
+    await fetch(`${api.baseUrl}/standin/allocate?mb=400`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(20_000),
+    }).catch(() => undefined);
     const events = await waitFor(
       'an oom event',
       () => {
-        const result = runOk('docker', ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000)), '--filter', `container=${container}`, '--filter', 'event=oom', '--format', '{{.Action}}']);
+        const result = runOk('docker', [
+          'events',
+          '--since',
+          String(since),
+          '--until',
+          String(Math.floor(Date.now() / 1000)),
+          '--filter',
+          `container=${container}`,
+          '--filter',
+          'event=oom',
+          '--format',
+          '{{.Action}}',
+        ]);
         return result.stdout.includes('oom') ? result.stdout : undefined;
       },
       30_000,
@@ -136,7 +168,11 @@ describe('the Compose stack with the stand-in Engram', () => {
 
   it('with --profile monitoring, Prometheus scrapes Engram and the dashboard names only metrics it exposes', async () => {
     composeOk(generated, '--profile', 'monitoring', 'up', '--detach', 'engram', 'prometheus');
-    await waitFor('engram healthy', () => (inspect<{ Status: string }>(container, '{{json .State.Health}}').Status === 'healthy' ? true : undefined), 60_000);
+    await waitFor(
+      'engram healthy',
+      () => (inspect<{ Status: string }>(container, '{{json .State.Health}}').Status === 'healthy' ? true : undefined),
+      60_000,
+    );
     await api.remember('compose-monitoring');
     const prometheus = `http://127.0.0.1:${ports.prometheus}`;
     const target = await waitFor(
@@ -162,7 +198,9 @@ describe('the Compose stack with the stand-in Engram', () => {
     const up = (await (await fetch(`${prometheus}/api/v1/query?query=up{job="engram"}`)).json()) as any;
     expect(up.data.result[0].value[1]).toBe('1');
 
-    const exposed = new Set([...(await api.text('/metrics/prometheus')).body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+    const exposed = new Set(
+      [...(await api.text('/metrics/prometheus')).body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]),
+    );
     for (const panel of dashboardPanels) {
       for (const metric of panel.expr.match(/engram_[a-z0-9_]+/g) ?? []) {
         expect(exposed.has(metric.replace(/_(bucket|sum|count)$/, '')), metric).toBe(true);

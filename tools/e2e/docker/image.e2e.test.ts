@@ -191,7 +191,10 @@ describe('the image built from the generated Dockerfile', () => {
       const api = new EngramApi(`http://127.0.0.1:${publishedPort(name, 7432)}`);
       await waitForHttp200(`${api.baseUrl}/health/alive`, 30_000);
       const variantHealth = (await api.json('/health')).body;
-      const files = run('bash', ['-c', `set -o pipefail; id=$(docker create ${variant}); docker export "$id" | tar -tf -; docker rm "$id" >/dev/null`]);
+      const files = run('bash', [
+        '-c',
+        `set -o pipefail; id=$(docker create ${variant}); docker export "$id" | tar -tf -; docker rm "$id" >/dev/null`,
+      ]);
       expect(files.status).toBe(0);
       expect(files.stdout).not.toMatch(/libhwloc/);
       expect(variantHealth.features).toEqual(['spreading-extras']);

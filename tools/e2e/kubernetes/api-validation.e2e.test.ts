@@ -25,9 +25,19 @@ function renderVariant(name: string, config: object): string {
 
 describe('the generated manifests against real kube-apiservers (server-side dry run, Pod Security "restricted")', () => {
   it('are accepted for every model variant on both Kubernetes versions', () => {
-    const directories = [join('deployments', 'kubernetes'), ...Object.entries(modelVariants).map(([name, config]) => renderVariant(name, config))];
-    const result = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', ...directories], { timeoutSeconds: 1800 });
-    console.log(result.stdout.split('\n').filter((line) => /PASS|FAIL|passed|failed/.test(line)).join('\n'));
+    const directories = [
+      join('deployments', 'kubernetes'),
+      ...Object.entries(modelVariants).map(([name, config]) => renderVariant(name, config)),
+    ];
+    const result = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', ...directories], {
+      timeoutSeconds: 1800,
+    });
+    console.log(
+      result.stdout
+        .split('\n')
+        .filter((line) => /PASS|FAIL|passed|failed/.test(line))
+        .join('\n'),
+    );
     expect(result.status, result.stdout + result.stderr).toBe(0);
     const passes = result.stdout.split('\n').filter((line) => /\bPASS\b/.test(line));
     // Every directory on each of the two versions.
@@ -38,13 +48,20 @@ describe('the generated manifests against real kube-apiservers (server-side dry 
     const broken = renderVariant('broken', {});
     const statefulSet = join(broken, 'statefulset.yaml');
     const text = readFileSync(statefulSet, 'utf8');
-    writeFileSync(statefulSet, text.replace('      serviceAccountName:', '      serviceAccountNme: engram\n      serviceAccountName:'));
-    const unknownField = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', broken], { timeoutSeconds: 600 });
+    writeFileSync(
+      statefulSet,
+      text.replace('      serviceAccountName:', '      serviceAccountNme: engram\n      serviceAccountName:'),
+    );
+    const unknownField = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', broken], {
+      timeoutSeconds: 600,
+    });
     expect(unknownField.status).not.toBe(0);
     expect(unknownField.stdout + unknownField.stderr).toMatch(/serviceAccountNme/);
 
     writeFileSync(statefulSet, text.replace('allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'));
-    const privileged = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', broken], { timeoutSeconds: 600 });
+    const privileged = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', broken], {
+      timeoutSeconds: 600,
+    });
     expect(privileged.status).not.toBe(0);
     expect(privileged.stdout + privileged.stderr).toMatch(/allowPrivilegeEscalation/);
   });

@@ -55,7 +55,9 @@ describe('the generated Kubernetes manifests', () => {
     const applied = join(scratch, 'applied');
     mkdirSync(applied, { recursive: true });
     writeFileSync(join(applied, 'engram.yaml'), runOk('kubectl', ['kustomize', 'deployments/kubernetes']).stdout);
-    const result = scan(`trivy config --quiet --exit-code 1 --ignorefile tools/scanners/trivyignore-kubernetes ${applied}`);
+    const result = scan(
+      `trivy config --quiet --exit-code 1 --ignorefile tools/scanners/trivyignore-kubernetes ${applied}`,
+    );
     expect(result.status, result.stdout + result.stderr).toBe(0);
   });
 });

@@ -48,17 +48,25 @@ export interface ComposeProject {
 /** `docker compose` for a project, from the directory of its Compose file. */
 export function compose(p: ComposeProject, ...args: string[]): Result {
   const fileArgs = p.files.flatMap((file) => ['-f', file]);
-  return run('docker', ['compose', '-p', p.project, ...fileArgs, ...args], { cwd: p.directory, env: p.env, timeoutSeconds: 900 });
+  return run('docker', ['compose', '-p', p.project, ...fileArgs, ...args], {
+    cwd: p.directory,
+    env: p.env,
+    timeoutSeconds: 900,
+  });
 }
 
 export function composeOk(p: ComposeProject, ...args: string[]): Result {
   const result = compose(p, ...args);
-  if (result.status !== 0) throw new Error(`docker compose ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`docker compose ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
 /** Environment that points the generated file's variables at local images and free test ports. */
-export function testEnvironment(image: string, ports: { http: number; grpc: number; prometheus: number; grafana: number }): NodeJS.ProcessEnv {
+export function testEnvironment(
+  image: string,
+  ports: { http: number; grpc: number; prometheus: number; grafana: number },
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ENGRAM_IMAGE: image,

@@ -1,0 +1,4 @@
+export interface ChartGeneratorSchema {
+  config?: string;
+  directory?: string;
+}

@@ -1,0 +1,357 @@
+import {
+  engramDeploySchema,
+  generatedHeader,
+  resolveRef,
+  type EngramDeployModel,
+  type JsonSchema,
+  type RenderedFile,
+} from '@engram/config-schema';
+import { Document, isMap, isScalar, isSeq, stringify, type Pair, type YAMLMap } from 'yaml';
+import * as templates from './templates';
+
+export const packageName = '@engram/helm';
+
+/** Model sections a Kubernetes install reads; image building and Compose stay out of the chart. */
+export const chartSections = [
+  'image',
+  'runtime',
+  'ports',
+  'engram',
+  'resources',
+  'persistence',
+  'security',
+  'probes',
+  'statefulset',
+  'autoscaling',
+  'service',
+  'ingress',
+  'monitoring',
+  'networkPolicy',
+  'podDisruptionBudget',
+  'scheduling',
+  'kubernetes',
+] as const;
+
+/** Keys of a section that mean nothing to a chart (the release chooses the namespace). */
+const omitted: Record<string, string[]> = { kubernetes: ['namespace'] };
+
+/** Values only the chart has. */
+const helmOnlySchema: Record<string, JsonSchema> = {
+  global: {
+    description: 'Values shared with parent charts.',
+    type: 'object',
+    additionalProperties: true,
+    default: {},
+    properties: {
+      imageRegistry: {
+        description:
+          'Registry that replaces the registry of every image of the chart (air-gapped mirrors); wins over image.registry.',
+        type: 'string',
+        default: '',
+      },
+    },
+  },
+  nameOverride: { description: 'Replaces the chart name in object names.', type: 'string', default: '' },
+  fullnameOverride: { description: 'Replaces the whole object name prefix.', type: 'string', default: '' },
+  tests: {
+    description: 'The `helm test` pod, which checks readiness and round-trips a memory.',
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      image: {
+        description: 'An image with sh and curl.',
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          repository: {
+            description: 'Repository of the test image.',
+            type: 'string',
+            default: 'docker.io/curlimages/curl',
+          },
+          tag: { description: 'Tag of the test image.', type: 'string', default: '8.17.0' },
+          pullPolicy: {
+            description: 'Pull policy of the test image.',
+            type: 'string',
+            enum: ['Always', 'IfNotPresent', 'Never'],
+            default: 'IfNotPresent',
+          },
+        },
+      },
+      pullSecrets: {
+        description: 'Pull secrets of the test pod.',
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+      },
+    },
+  },
+};
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/**
+ * values.schema.json: the model's own JSON Schema for the chart's sections, with the rules Helm can
+ * enforce by itself made strict (one replica, no autoscaling), plus the chart-only values and the
+ * task's value names (statefulset.replicaCount, monitoring.prometheus) as accepted aliases.
+ */
+export function renderValuesSchema(): Record<string, unknown> {
+  const properties: Record<string, JsonSchema> = {};
+  for (const section of chartSections) {
+    const schema = clone(engramDeploySchema.properties?.[section]) as JsonSchema;
+    for (const key of omitted[section] ?? []) delete schema.properties?.[key];
+    properties[section] = schema;
+  }
+  const statefulset = properties.statefulset?.properties as Record<string, JsonSchema>;
+  statefulset.replicas = {
+    ...statefulset.replicas,
+    const: 1,
+    description: 'Must be 1: Engram is a single-writer database until multi-node lands.',
+  };
+  statefulset.replicaCount = {
+    description: 'Alias of replicas, as the original values named it. Must be 1: Engram is a single-writer database.',
+    const: 1,
+    default: 1,
+  };
+  const autoscaling = properties.autoscaling?.properties as Record<string, JsonSchema>;
+  autoscaling.enabled = {
+    ...autoscaling.enabled,
+    const: false,
+    description:
+      'Must be false: autoscaling a single-writer StatefulSet would fork the database (multi-node is a later milestone).',
+  };
+  const apiKeySecret = (properties.kubernetes?.properties as Record<string, JsonSchema>).apiKeySecret as JsonSchema;
+  (apiKeySecret.properties as Record<string, JsonSchema>).value = {
+    description:
+      'Content of the API key file, for a Secret the chart creates (when authMode is api_key and no existingSecret is named).',
+    type: 'string',
+    default: '',
+  };
+  (properties.monitoring?.properties as Record<string, JsonSchema>).prometheus = {
+    description:
+      "The original values' name for the ServiceMonitor switch: prometheus.serviceMonitor.enabled turns on monitoring.serviceMonitor.",
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      enabled: {
+        description: 'Accepted for compatibility; scraping needs no switch.',
+        type: 'boolean',
+        default: false,
+      },
+      serviceMonitor: {
+        description: 'Alias of monitoring.serviceMonitor.enabled.',
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: { enabled: { description: 'Create a ServiceMonitor.', type: 'boolean', default: false } },
+      },
+    },
+  };
+  return {
+    $schema: engramDeploySchema.$schema,
+    title: 'Values of the Engram Helm chart',
+    description: 'Generated by @engram/helm from the JSON Schema of @engram/config-schema.',
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...helmOnlySchema, ...properties },
+    $defs: engramDeploySchema.$defs,
+  };
+}
+
+/** Chart defaults: the model's values, with derived values left to the templates. */
+export function chartValues(model: EngramDeployModel): Record<string, unknown> {
+  const values: Record<string, any> = {
+    global: { imageRegistry: '' },
+    nameOverride: '',
+    fullnameOverride: '',
+  };
+  for (const section of chartSections) {
+    const value = clone(model[section]) as Record<string, unknown>;
+    for (const key of omitted[section] ?? []) delete value[key];
+    values[section] = value;
+  }
+  // Derived in the templates from the chart's appVersion and the release name.
+  values.image.tag = model.image.tag === model.appVersion ? '' : model.image.tag;
+  values.kubernetes.serviceAccount.name =
+    model.kubernetes.serviceAccount.name === model.name ? '' : model.kubernetes.serviceAccount.name;
+  values.kubernetes.apiKeySecret.value = '';
+  values.tests = {
+    image: { repository: 'docker.io/curlimages/curl', tag: '8.17.0', pullPolicy: 'IfNotPresent' },
+    pullSecrets: [],
+  };
+  return values;
+}
+
+/** The schema node that describes `path` in values.schema.json. */
+function schemaAt(schema: JsonSchema, root: JsonSchema, key: string): JsonSchema | undefined {
+  const resolved = resolveRef(schema, root);
+  return resolved.properties?.[key];
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Puts each value's schema description above it, so values.yaml documents itself. */
+function commentValues(node: YAMLMap, schema: JsonSchema, root: JsonSchema): void {
+  for (const pair of node.items as Pair[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const child = schemaAt(schema, root, key);
+    if (!child) continue;
+    const description = child.description ?? resolveRef(child, root).description;
+    if (description && isScalar(pair.key))
+      pair.key.commentBefore = wrap(description, 100)
+        .map((line) => ` ${line}`)
+        .join('\n');
+    if (isMap(pair.value)) commentValues(pair.value, child, root);
+    if (isSeq(pair.value) && pair.value.items.length === 0) continue;
+  }
+}
+
+export function renderValuesYaml(model: EngramDeployModel): string {
+  const schema = renderValuesSchema() as JsonSchema;
+  const document = new Document(chartValues(model), { aliasDuplicateObjects: false });
+  commentValues(document.contents as YAMLMap, schema, schema);
+  return `${generatedHeader(packageName, '#')}${document.toString({ lineWidth: 0 })}`;
+}
+
+/** A small inline icon, so the chart carries one without pointing at a host we do not control. */
+const chartIcon = `data:image/svg+xml;base64,${Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#2b3a67"/><circle cx="20" cy="24" r="6" fill="#f4d35e"/><circle cx="44" cy="22" r="6" fill="#f4d35e"/><circle cx="32" cy="44" r="6" fill="#f4d35e"/><path d="M20 24L44 22L32 44Z" fill="none" stroke="#f4d35e" stroke-width="3"/></svg>',
+).toString('base64')}`;
+
+export function renderChartYaml(model: EngramDeployModel): string {
+  const chart = {
+    apiVersion: 'v2',
+    name: 'engram',
+    description:
+      'Engram, a cognitive graph database, as a single-writer StatefulSet that meets Pod Security "restricted"',
+    type: 'application',
+    version: model.appVersion,
+    appVersion: model.appVersion,
+    kubeVersion: '>=1.28.0-0',
+    icon: chartIcon,
+    keywords: ['engram', 'database', 'graph', 'memory', 'statefulset'],
+    maintainers: [{ name: 'Engram maintainers' }],
+    annotations: {
+      'artifacthub.io/category': 'database',
+      'artifacthub.io/prerelease': String(/-/.test(model.appVersion)),
+      'artifacthub.io/containsSecurityUpdates': 'false',
+      'artifacthub.io/images': stringify([
+        { name: 'engram', image: `${model.image.repository}:${model.image.tag}` },
+      ]).trim(),
+    },
+  };
+  return `${generatedHeader(packageName, '#')}${stringify(chart, { lineWidth: 0 })}`;
+}
+
+function typeText(schema: JsonSchema, root: JsonSchema): string {
+  const resolved = resolveRef(schema, root);
+  if (resolved.enum) return resolved.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+  if (resolved.type === 'array') return 'list';
+  if (resolved.type === 'object') return 'object';
+  return Array.isArray(resolved.type) ? resolved.type.join(' \\| ') : String(resolved.type ?? 'value');
+}
+
+function valueRows(schema: JsonSchema, root: JsonSchema, values: unknown, path: string): string[] {
+  const resolved = resolveRef(schema, root);
+  if (resolved.properties) {
+    return Object.entries(resolved.properties).flatMap(([key, child]) =>
+      valueRows(child, root, (values as Record<string, unknown> | undefined)?.[key], path ? `${path}.${key}` : key),
+    );
+  }
+  const description = (schema.description ?? resolved.description ?? '').replace(/\|/g, '\\|');
+  const value = JSON.stringify(values ?? schema.default ?? null).replace(/\|/g, '\\|');
+  return [`| \`${path}\` | ${typeText(schema, root)} | \`${value}\` | ${description} |`];
+}
+
+export function renderChartReadme(model: EngramDeployModel): string {
+  const schema = renderValuesSchema() as JsonSchema;
+  const rows = valueRows(schema, schema, chartValues(model), '');
+  return `<!--\n${generatedHeader(packageName, '')}-->
+
+# Engram Helm chart
+
+Engram ${model.appVersion} as a single-writer StatefulSet that meets Pod Security "restricted": probes
+on Engram's real endpoints, config.toml from a ConfigMap (a change rolls the pod), a persistent volume
+per pod, a headless and a client Service, NetworkPolicy, PodDisruptionBudget, and optional Ingress and
+ServiceMonitor.
+
+\`\`\`sh
+helm install engram deployments/helm/engram --namespace engram --create-namespace --wait --timeout 5m
+helm test engram --namespace engram
+\`\`\`
+
+\`values.schema.json\` rejects values Engram cannot run with (for example more than one replica, or
+autoscaling) before anything reaches the cluster. Values have the same names as the deployment model
+(\`deployments/engram.deploy.yaml\`); the original names \`statefulset.replicaCount\` and
+\`monitoring.prometheus.serviceMonitor.enabled\` are accepted too.
+
+Upgrades never change the StatefulSet's immutable fields: the selector and the claim template carry only
+\`app.kubernetes.io/name\` and \`app.kubernetes.io/instance\`. A claim in existing-claim mode carries
+\`helm.sh/resource-policy: keep\`, and claims from the template outlive \`helm uninstall\`.
+
+Integer values under \`engram.extra\` reach config.toml as floats (Helm reads every number as one);
+write them as strings there or set them through the model.
+
+## Values
+
+| key | type | default | description |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
+export const helmignore = `# Generated by @engram/helm. Files helm package leaves out of the chart archive.
+.DS_Store
+.git/
+.gitignore
+*.swp
+*.bak
+*.tmp
+*.orig
+*~
+.idea/
+.vscode/
+`;
+
+/** Every file of the chart, relative to the chart directory. */
+export function chartFiles(model: EngramDeployModel, directory: string): RenderedFile[] {
+  const at = (path: string) => `${directory}/${path}`;
+  return [
+    { path: at('Chart.yaml'), content: renderChartYaml(model) },
+    { path: at('values.yaml'), content: renderValuesYaml(model) },
+    { path: at('values.schema.json'), content: `${JSON.stringify(renderValuesSchema(), null, 2)}\n` },
+    { path: at('README.md'), content: renderChartReadme(model) },
+    { path: at('.helmignore'), content: helmignore },
+    { path: at('templates/_helpers.tpl'), content: templates.helpersTemplate },
+    { path: at('templates/statefulset.yaml'), content: templates.statefulSetTemplate },
+    { path: at('templates/service.yaml'), content: templates.servicesTemplate },
+    { path: at('templates/configmap.yaml'), content: templates.configMapTemplate },
+    { path: at('templates/secret.yaml'), content: templates.secretTemplate },
+    { path: at('templates/serviceaccount.yaml'), content: templates.serviceAccountTemplate },
+    { path: at('templates/networkpolicy.yaml'), content: templates.networkPolicyTemplate },
+    { path: at('templates/pdb.yaml'), content: templates.pdbTemplate },
+    { path: at('templates/pvc.yaml'), content: templates.pvcTemplate },
+    { path: at('templates/ingress.yaml'), content: templates.ingressTemplate },
+    { path: at('templates/servicemonitor.yaml'), content: templates.serviceMonitorTemplate },
+    { path: at('templates/extra-manifests.yaml'), content: templates.extraManifestsTemplate },
+    { path: at('templates/NOTES.txt'), content: templates.notesTemplate },
+    { path: at('templates/tests/test-round-trip.yaml'), content: templates.testTemplate },
+  ];
+}

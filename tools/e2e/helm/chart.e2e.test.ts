@@ -1,0 +1,264 @@
+import { loadConfig, normalize, type EngramDeployConfig } from '@engram/config-schema';
+import { chartFiles, chartSections } from '@engram/helm';
+import { renderSlices } from '@engram/k8s';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { parseAllDocuments, stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { restrictedViolations } from '../../../packages/k8s/test/pod-security';
+import { modelVariants } from '../../../packages/k8s/test/variants';
+import { chartDirectory, helm, kubeVersion } from '../support/helm';
+import { run, workspaceRoot } from '../support/process';
+import { checkovCounts, scan } from '../support/scanners';
+
+const scratch = mkdtempSync(join(tmpdir(), 'engram-helm-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; namespace?: string };
+  [key: string]: any;
+};
+
+/** The seed's test-values.yaml, as the original task wrote it. */
+const seedTestValues = {
+  statefulset: { replicaCount: 1 },
+  resources: { requests: { cpu: '2000m', memory: '4Gi' } },
+  persistence: { size: '50Gi', storageClass: 'fast-ssd' },
+  monitoring: { prometheus: { enabled: true, serviceMonitor: { enabled: true } } },
+};
+
+/** Chart values for a model variant: the same keys, minus what the chart does not take. */
+function chartValuesOf(config: EngramDeployConfig): Record<string, unknown> {
+  const values: Record<string, any> = Object.fromEntries(
+    Object.entries(config).filter(([key]) => (chartSections as readonly string[]).includes(key)),
+  );
+  if (values.kubernetes) delete values.kubernetes.namespace;
+  if (config.engram?.security?.authMode === 'api_key')
+    values.kubernetes = { ...values.kubernetes, apiKeySecret: { value: 'example-key' } };
+  return values;
+}
+
+const valueSets: Record<string, Record<string, unknown>> = {
+  'seed test-values.yaml': seedTestValues,
+  ...Object.fromEntries(
+    Object.entries(modelVariants).map(([name, config]) => [name, chartValuesOf(structuredClone(config))]),
+  ),
+  'global registry and digest': {
+    global: { imageRegistry: 'mirror.internal:5000' },
+    image: { digest: `sha256:${'a'.repeat(64)}` },
+  },
+};
+
+function valuesFile(name: string, values: unknown): string {
+  const path = join(scratch, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`);
+  writeFileSync(path, stringify(values));
+  return path;
+}
+
+function template(chart: string, ...args: string[]) {
+  return helm('template', 'engram', chart, '--namespace', 'engram', '--kube-version', kubeVersion, ...args);
+}
+
+function objects(yaml: string): K8sObject[] {
+  return parseAllDocuments(yaml, { version: '1.1' })
+    .map((doc) => doc.toJS() as K8sObject)
+    .filter((object) => object && object.kind);
+}
+
+describe('the generated Helm chart with the real helm', () => {
+  it('passes helm lint --strict for default values and every value set', () => {
+    const lint = helm('lint', '--strict', chartDirectory, '--kube-version', kubeVersion);
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+    expect(lint.stdout).not.toMatch(/\[(WARNING|ERROR|INFO)\]/);
+    for (const [name, values] of Object.entries(valueSets)) {
+      const result = helm(
+        'lint',
+        '--strict',
+        chartDirectory,
+        '--kube-version',
+        kubeVersion,
+        '-f',
+        valuesFile(name, values),
+      );
+      expect(result.status, `${name}: ${result.stdout}${result.stderr}`).toBe(0);
+      expect(result.stdout, name).not.toMatch(/\[(WARNING|ERROR)\]/);
+    }
+  });
+
+  it('renders at least 12 value sets that the real Kubernetes API accepts under Pod Security "restricted"', () => {
+    expect(Object.keys(valueSets).length).toBeGreaterThanOrEqual(12);
+    const rendered = join(scratch, 'rendered');
+    mkdirSync(rendered, { recursive: true });
+    for (const [name, values] of Object.entries(valueSets)) {
+      const result = template(
+        chartDirectory,
+        '-f',
+        valuesFile(name, values),
+        '--api-versions',
+        'monitoring.coreos.com/v1/ServiceMonitor',
+      );
+      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+      const all = objects(result.stdout);
+      const statefulSet = all.find((o) => o.kind === 'StatefulSet');
+      expect(restrictedViolations(statefulSet!.spec.template.spec), name).toEqual([]);
+      // The test hook runs in the cluster too: it must be just as compliant.
+      const testPod = all.find((o) => o.kind === 'Pod');
+      expect(restrictedViolations(testPod!.spec), `${name} test pod`).toEqual([]);
+      writeFileSync(join(rendered, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.yaml`), result.stdout);
+    }
+    const seed = objects(
+      template(
+        chartDirectory,
+        '-f',
+        valuesFile('seed', seedTestValues),
+        '--api-versions',
+        'monitoring.coreos.com/v1/ServiceMonitor',
+      ).stdout,
+    );
+    expect(seed.find((o) => o.kind === 'ServiceMonitor')?.spec.endpoints[0].path).toBe('/metrics/prometheus');
+    expect(seed.find((o) => o.kind === 'StatefulSet')?.spec.volumeClaimTemplates[0].spec).toMatchObject({
+      storageClassName: 'fast-ssd',
+      resources: { requests: { storage: '50Gi' } },
+    });
+
+    const files = readdirSync(rendered).map((file) => join(rendered, file));
+    const validation = run('bash', ['tools/kube/validate.sh', '--with-crds', '--keep-running', ...files], {
+      timeoutSeconds: 1800,
+    });
+    expect(validation.status, validation.stdout + validation.stderr).toBe(0);
+  });
+
+  it('skips the ServiceMonitor when the cluster lacks monitoring.coreos.com/v1', () => {
+    const result = template(chartDirectory, '-f', valuesFile('seed', seedTestValues));
+    expect(result.status).toBe(0);
+    expect(objects(result.stdout).map((o) => o.kind)).not.toContain('ServiceMonitor');
+  });
+
+  it('rejects at least 10 bad value files through values.schema.json, naming the value', () => {
+    const bad: [string, unknown, RegExp][] = [
+      ['two replicas', { statefulset: { replicas: 2 } }, /statefulset\/replicas/],
+      ['replicaCount 3 (seed name)', { statefulset: { replicaCount: 3 } }, /statefulset\/replicaCount/],
+      ['autoscaling on', { autoscaling: { enabled: true } }, /autoscaling\/enabled/],
+      ['unknown value', { imagee: { tag: 'x' } }, /imagee/],
+      ['pull policy', { image: { pullPolicy: 'Sometimes' } }, /image\/pullPolicy/],
+      ['HTTP port as text', { ports: { http: 'web' } }, /ports\/http/],
+      ['port out of range', { ports: { grpc: 70000 } }, /ports\/grpc/],
+      ['root user', { security: { runAsUser: 0 } }, /security\/runAsUser/],
+      ['service type', { service: { type: 'ExternalName' } }, /service\/type/],
+      [
+        'memory space id',
+        { engram: { memorySpaces: { bootstrapSpaces: ['Not_Valid'] } } },
+        /engram\/memorySpaces\/bootstrapSpaces\/0/,
+      ],
+      ['storage size', { persistence: { size: 'twenty gigs' } }, /persistence\/size/],
+      ['log level', { runtime: { logLevel: 'loud' } }, /runtime\/logLevel/],
+    ];
+    for (const [name, values, path] of bad) {
+      const result = template(chartDirectory, '-f', valuesFile(`bad-${name}`, values));
+      expect(result.status, name).not.toBe(0);
+      expect(result.stderr, name).toMatch(/values don't meet the specifications of the schema/);
+      expect(result.stderr, name).toMatch(path);
+    }
+  });
+
+  it('renders the same objects as @engram/k8s for the default model, apart from Helm-only metadata', () => {
+    const model = loadConfig(join(workspaceRoot, 'deployments/engram.deploy.yaml'));
+    const raw = Object.values(renderSlices(model))
+      .filter((slice) => slice.applied)
+      .flatMap((slice) => slice.objects as K8sObject[])
+      .filter((object) => object.kind !== 'Namespace');
+    const chart = objects(template(chartDirectory).stdout).filter(
+      (object) => !object.metadata.annotations?.['helm.sh/hook'],
+    );
+
+    const helmOnlyLabels = ['helm.sh/chart', 'app.kubernetes.io/managed-by'];
+    const comparable = (object: K8sObject) => {
+      const copy = structuredClone(object);
+      const strip = (metadata?: {
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        namespace?: string;
+      }) => {
+        if (!metadata) return;
+        for (const label of helmOnlyLabels) delete metadata.labels?.[label];
+        delete metadata.annotations?.['checksum/config'];
+        delete metadata.namespace;
+        // checkov suppressions: compared as a set of reasons (numbering differs), without the
+        // Helm-only one for the release namespace.
+        const annotations = metadata.annotations ?? {};
+        const reasons = Object.keys(annotations)
+          .filter((k) => k.startsWith('checkov.io/skip'))
+          .map((k) => {
+            const reason = annotations[k] as string;
+            delete annotations[k];
+            return reason;
+          })
+          .filter((reason) => !reason.startsWith('CKV_K8S_21='))
+          .sort();
+        if (reasons.length) annotations['checkov.io/skip'] = reasons.join('\n');
+        if (metadata.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+      };
+      strip(copy.metadata);
+      strip(copy.spec?.template?.metadata);
+      if (copy.kind === 'ConfigMap') copy.data['engram.toml'] = parseToml(copy.data['engram.toml']);
+      return copy;
+    };
+    const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+    const sorted = (list: K8sObject[]) => list.map(comparable).sort((a, b) => key(a).localeCompare(key(b)));
+    expect(sorted(chart).map(key)).toEqual(sorted(raw).map(key));
+    expect(sorted(chart)).toEqual(sorted(raw));
+  });
+
+  it('never changes an immutable StatefulSet field across chart versions, app versions and values', () => {
+    const immutable = (yaml: string) => {
+      const statefulSet = objects(yaml).find((o) => o.kind === 'StatefulSet')!;
+      return {
+        selector: statefulSet.spec.selector,
+        serviceName: statefulSet.spec.serviceName,
+        volumeClaimTemplates: statefulSet.spec.volumeClaimTemplates,
+      };
+    };
+    const before = immutable(template(chartDirectory).stdout);
+    expect(before.volumeClaimTemplates).toHaveLength(1);
+
+    const next = join(scratch, 'next', 'engram');
+    cpSync(chartDirectory, next, { recursive: true });
+    const nextModel = normalize({ appVersion: '0.2.0' });
+    for (const file of chartFiles(nextModel, next))
+      if (file.path.endsWith('Chart.yaml')) writeFileSync(file.path, file.content);
+    const changedValues = valuesFile('upgrade', {
+      image: { tag: '0.2.0' },
+      resources: { limits: { memory: '8Gi' } },
+      runtime: { logLevel: 'debug' },
+      kubernetes: { podLabels: { tier: 'db' } },
+    });
+    const after = template(next, '-f', changedValues);
+    expect(after.status, after.stderr).toBe(0);
+    expect(
+      objects(after.stdout).find((o) => o.kind === 'StatefulSet')!.metadata.labels!['app.kubernetes.io/version'],
+    ).toBe('0.2.0');
+    expect(immutable(after.stdout)).toEqual(before);
+
+    // The check would catch a version label slipping into the claim template.
+    const leaky = structuredClone(before);
+    leaky.volumeClaimTemplates[0].metadata.labels['app.kubernetes.io/version'] = '0.2.0';
+    expect(leaky).not.toEqual(before);
+  });
+
+  it('passes checkov (helm framework) with no failed check', () => {
+    const result = scan(`checkov -d ${chartDirectory} --framework helm --compact --quiet`);
+    const counts = checkovCounts(result.stdout);
+    expect(counts.failed, result.stdout).toBe(0);
+    expect(counts.passed).toBeGreaterThan(50);
+  });
+
+  it('packages into a chart archive', () => {
+    const result = helm('package', chartDirectory, '--destination', scratch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(readdirSync(scratch)).toContain('engram-0.1.0.tgz');
+  });
+});
