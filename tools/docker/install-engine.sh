@@ -301,7 +301,9 @@ ensure_probe_image() {
 probe_build() {
   local out
   # type=cacheonly: the probe needs the build, not an image.
-  if ! out=$(cd "$1" && DOCKER_BUILDKIT=1 docker build --progress=plain --output type=cacheonly \
+  # `docker buildx build`, not `docker build`: whichever docker CLI comes first in PATH (Nx puts
+  # node's /usr/bin, and so Debian's CLI 20.10, before /usr/local/bin), buildx drives the build.
+  if ! out=$(cd "$1" && docker buildx build --progress=plain --output type=cacheonly \
     --build-arg "PROBE_RUN=$(now)" -f deployments/docker/Dockerfile . 2>&1); then
     printf '%s\n' "$out" | tail -n 30 >&2
     die "BuildKit probe build failed"

@@ -1,7 +1,21 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export const workspaceRoot = join(__dirname, '..', '..', '..');
+
+/**
+ * PATH as the operator's shell has it. Nx prepends node's own directory (here /usr/bin) to the
+ * PATH of its tasks, which would put Debian's docker CLI 20.10 and the system Python ahead of the
+ * ones in /usr/local/bin and pyenv; drop that early duplicate so tools resolve as in a shell.
+ */
+function shellPath(path: string): string {
+  const entries = path.split(delimiter);
+  const nodeDir = dirname(process.execPath);
+  const first = entries.indexOf(nodeDir);
+  const repeated = first >= 0 && entries.indexOf(nodeDir, first + 1) > first;
+  return (repeated ? entries.filter((_, index) => index !== first) : entries).join(delimiter);
+}
+process.env.PATH = shellPath(process.env.PATH ?? '');
 
 export interface Result {
   status: number;
