@@ -3,6 +3,7 @@
 #
 #   tools/kube/apiserver.sh start VERSION       start (or reuse) it; prints the kubeconfig path
 #   tools/kube/apiserver.sh stop [VERSION...]   stop it and delete its state (all if none given)
+#   tools/kube/apiserver.sh stop-all            stop every started version
 #   tools/kube/apiserver.sh kubeconfig VERSION  print the kubeconfig path of a running one
 #   tools/kube/apiserver.sh status [VERSION...] pids, ports, resident memory
 #
@@ -302,7 +303,7 @@ lock_version() {
 }
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -316,8 +317,8 @@ case $command in
     lock_version "$v"
     start_version "$v"
     ;;
-  stop)
-    if [[ $# -eq 0 ]]; then
+  stop | stop-all)
+    if [[ $command == stop-all || $# -eq 0 ]]; then
       mapfile -t all < <(started_versions)
       set -- "${all[@]}"
     fi
