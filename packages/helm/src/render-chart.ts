@@ -35,6 +35,59 @@ export const chartSections = [
 /** Keys of a section that mean nothing to a chart (the release chooses the namespace). */
 const omitted: Record<string, string[]> = { kubernetes: ['namespace'] };
 
+/**
+ * Values of the original task's values.yaml that this chart does not take, each with the reason
+ * and what to set instead. values.schema.json rejects them by name, so an old values file fails
+ * loudly instead of being ignored.
+ */
+export const rejectedSeedValues: Record<string, string> = {
+  serviceAccount: 'Set kubernetes.serviceAccount instead (create, name, annotations, automountToken).',
+  securityContext: 'Set security.* instead (runAsUser, runAsGroup, fsGroup, fsGroupChangePolicy): one block for the pod and the container.',
+  containerSecurityContext: 'Set security.* instead (readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities, seccompProfile).',
+  nodeSelector: 'Set scheduling.nodeSelector instead.',
+  tolerations: 'Set scheduling.tolerations instead.',
+  affinity: 'Set scheduling.affinity (a Kubernetes Affinity object) instead.',
+  priorityClassName: 'Set scheduling.priorityClassName instead.',
+  topologySpreadConstraints: 'Set scheduling.topologySpreadConstraints instead.',
+  podAnnotations: 'Set kubernetes.podAnnotations instead.',
+  podLabels: 'Set kubernetes.podLabels instead.',
+  config: "Set engram.* instead (server, featureFlags, memorySpaces, security, persistence, extra); Engram has no [consolidation], [cache] or [performance] sections, and runtime.logLevel sets the log level.",
+  env: 'Set kubernetes.extraEnv instead; Engram reads only the variables the chart already sets.',
+  extraVolumes: 'Set kubernetes.extraVolumes instead.',
+  extraVolumeMounts: 'Set kubernetes.extraVolumeMounts instead.',
+  extraManifests: 'Set kubernetes.extraManifests instead.',
+  backup: 'Backups are a separate task (a CronJob is not part of this chart yet).',
+};
+
+/** Keys inside the model's own sections that the task's values.yaml had and the chart does not take. */
+const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
+  service: {
+    httpPort: 'Set ports.http instead: one port for the container, the probes and the Services.',
+    grpcPort: 'Set ports.grpc instead.',
+    loadBalancerIP: 'Deprecated by Kubernetes (1.24); use the annotations of your load balancer controller in service.annotations.',
+    sessionAffinityTimeoutSeconds: "Not modelled: Kubernetes' default ClientIP timeout (3 hours) applies.",
+  },
+  autoscaling: {
+    minReplicas: 'No autoscaling: Engram is a single-writer database until multi-node lands.',
+    maxReplicas: 'No autoscaling: Engram is a single-writer database until multi-node lands.',
+    targetCPUUtilizationPercentage: 'No autoscaling: Engram is a single-writer database until multi-node lands.',
+    targetMemoryUtilizationPercentage: 'No autoscaling: Engram is a single-writer database until multi-node lands.',
+  },
+  persistence: {
+    accessMode: 'Set persistence.accessModes (a list) instead.',
+    dataSource: 'Not supported: a claim template cannot be restored from a data source through this chart; restore into an existing claim and set persistence.existingClaim.',
+  },
+  networkPolicy: {
+    policyTypes: 'Always Ingress and Egress; shape the rules with allowExternal, ingressFrom, allowDnsEgress and extraEgress.',
+    ingress: 'Set networkPolicy.ingressFrom (peers) with allowExternal false instead.',
+    egress: 'Set networkPolicy.extraEgress instead.',
+  },
+};
+
+function rejected(reason: string): JsonSchema {
+  return { description: `Not used by this chart. ${reason}`, not: {} };
+}
+
 /** Values only the chart has. */
 const helmOnlySchema: Record<string, JsonSchema> = {
   global: {
@@ -130,6 +183,17 @@ export function renderValuesSchema(): Record<string, unknown> {
     type: 'string',
     default: '',
   };
+  for (const [section, keys] of Object.entries(rejectedSeedSectionValues)) {
+    const sectionProperties = properties[section]?.properties as Record<string, JsonSchema>;
+    for (const [key, reason] of Object.entries(keys)) sectionProperties[key] = rejected(reason);
+  }
+  const helmOnly = clone(helmOnlySchema);
+  const global = helmOnly.global?.properties as Record<string, JsonSchema>;
+  global.imagePullSecrets = rejected('Set image.pullSecrets instead.');
+  global.storageClass = rejected('Set persistence.storageClass instead.');
+  (properties.monitoring?.properties as Record<string, JsonSchema>).grafana = rejected(
+    'No Grafana subchart: set monitoring.grafanaDashboards for dashboards, and run Grafana yourself.',
+  );
   (properties.monitoring?.properties as Record<string, JsonSchema>).prometheus = {
     description:
       "The original values' name for the ServiceMonitor switch: prometheus.serviceMonitor.enabled turns on monitoring.serviceMonitor.",
@@ -147,7 +211,12 @@ export function renderValuesSchema(): Record<string, unknown> {
         type: 'object',
         additionalProperties: false,
         default: {},
-        properties: { enabled: { description: 'Create a ServiceMonitor.', type: 'boolean', default: false } },
+        properties: {
+          enabled: { description: 'Create a ServiceMonitor.', type: 'boolean', default: false },
+          interval: rejected('Set monitoring.serviceMonitor.interval instead.'),
+          scrapeTimeout: rejected('Set monitoring.serviceMonitor.scrapeTimeout instead.'),
+          labels: rejected('Set monitoring.serviceMonitor.labels instead.'),
+        },
       },
     },
   };
@@ -157,7 +226,11 @@ export function renderValuesSchema(): Record<string, unknown> {
     description: 'Generated by @engram/helm from the JSON Schema of @engram/config-schema.',
     type: 'object',
     additionalProperties: false,
-    properties: { ...helmOnlySchema, ...properties },
+    properties: {
+      ...helmOnly,
+      ...properties,
+      ...Object.fromEntries(Object.entries(rejectedSeedValues).map(([key, reason]) => [key, rejected(reason)])),
+    },
     $defs: engramDeploySchema.$defs,
   };
 }
@@ -262,6 +335,7 @@ export function renderChartYaml(model: EngramDeployModel): string {
 
 function typeText(schema: JsonSchema, root: JsonSchema): string {
   const resolved = resolveRef(schema, root);
+  if (resolved.not) return 'rejected';
   if (resolved.enum) return resolved.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (resolved.type === 'array') return 'list';
   if (resolved.type === 'object') return 'object';

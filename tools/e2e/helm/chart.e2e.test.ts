@@ -69,7 +69,186 @@ function objects(yaml: string): K8sObject[] {
     .filter((object) => object && object.kind);
 }
 
+/** The values.yaml of the original task, key by key (its defaults, transcribed). */
+const seedValuesYaml = {
+  global: { imagePullSecrets: [], storageClass: 'fast-ssd' },
+  statefulset: { replicaCount: 1, updateStrategy: 'OnDelete' },
+  image: { repository: 'engram/engram', pullPolicy: 'IfNotPresent', tag: '' },
+  serviceAccount: { create: true, annotations: {}, name: '' },
+  securityContext: {
+    runAsNonRoot: true,
+    runAsUser: 65534,
+    runAsGroup: 65534,
+    fsGroup: 65534,
+    fsGroupChangePolicy: 'OnRootMismatch',
+  },
+  containerSecurityContext: {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+    readOnlyRootFilesystem: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  },
+  service: {
+    type: 'ClusterIP',
+    httpPort: 7432,
+    grpcPort: 50051,
+    loadBalancerIP: '',
+    loadBalancerSourceRanges: [],
+    annotations: {},
+    sessionAffinity: 'ClientIP',
+    sessionAffinityTimeoutSeconds: 10800,
+  },
+  ingress: {
+    enabled: false,
+    className: 'nginx',
+    annotations: {},
+    hosts: [{ host: 'engram.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }],
+    tls: [],
+  },
+  resources: {
+    limits: { cpu: '2000m', memory: '4Gi', 'ephemeral-storage': '2Gi' },
+    requests: { cpu: '1000m', memory: '2Gi', 'ephemeral-storage': '1Gi' },
+  },
+  autoscaling: {
+    enabled: false,
+    minReplicas: 1,
+    maxReplicas: 10,
+    targetCPUUtilizationPercentage: 80,
+    targetMemoryUtilizationPercentage: 80,
+  },
+  persistence: {
+    enabled: true,
+    storageClass: '',
+    accessMode: 'ReadWriteOnce',
+    size: '20Gi',
+    annotations: {},
+    existingClaim: '',
+    dataSource: {},
+  },
+  probes: {
+    startup: {
+      enabled: true,
+      initialDelaySeconds: 5,
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 12,
+      successThreshold: 1,
+    },
+    liveness: {
+      enabled: true,
+      initialDelaySeconds: 0,
+      periodSeconds: 30,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      successThreshold: 1,
+    },
+    readiness: {
+      enabled: true,
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      successThreshold: 1,
+    },
+  },
+  nodeSelector: {},
+  tolerations: [],
+  affinity: {
+    podAntiAffinity: { enabled: true, topologyKey: 'kubernetes.io/hostname' },
+    nodeAffinity: { enabled: false, matchExpressions: [] },
+  },
+  priorityClassName: '',
+  topologySpreadConstraints: [],
+  config: { dataDir: '/data', logLevel: 'info', featureFlags: { spreadingApiBeta: true }, cache: { sizeMb: 2048 } },
+  env: [],
+  extraVolumes: [],
+  extraVolumeMounts: [],
+  monitoring: {
+    prometheus: {
+      enabled: false,
+      serviceMonitor: { enabled: false, interval: '30s', scrapeTimeout: '10s', labels: {} },
+    },
+    grafana: { enabled: false, dashboards: { enabled: false, labels: { grafana_dashboard: '1' } } },
+  },
+  backup: { enabled: false, schedule: '0 2 * * *', retention: 7, storageClass: 'slow-disk', size: '50Gi' },
+  networkPolicy: { enabled: false, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+  podDisruptionBudget: { enabled: false, minAvailable: 1 },
+  extraManifests: [],
+};
+
+/** Keys of that file the chart rejects by name (each with its reason in values.schema.json). */
+const seedRejected = [
+  '/global/imagePullSecrets',
+  '/global/storageClass',
+  '/serviceAccount',
+  '/securityContext',
+  '/containerSecurityContext',
+  '/service/httpPort',
+  '/service/grpcPort',
+  '/service/loadBalancerIP',
+  '/service/sessionAffinityTimeoutSeconds',
+  '/resources/limits',
+  '/resources/requests',
+  '/autoscaling/minReplicas',
+  '/autoscaling/maxReplicas',
+  '/autoscaling/targetCPUUtilizationPercentage',
+  '/autoscaling/targetMemoryUtilizationPercentage',
+  '/persistence/accessMode',
+  '/persistence/dataSource',
+  '/nodeSelector',
+  '/tolerations',
+  '/affinity',
+  '/priorityClassName',
+  '/topologySpreadConstraints',
+  '/config',
+  '/env',
+  '/extraVolumes',
+  '/extraVolumeMounts',
+  '/monitoring/prometheus/serviceMonitor/interval',
+  '/monitoring/prometheus/serviceMonitor/scrapeTimeout',
+  '/monitoring/prometheus/serviceMonitor/labels',
+  '/monitoring/grafana',
+  '/backup',
+  '/networkPolicy/policyTypes',
+  '/networkPolicy/ingress',
+  '/networkPolicy/egress',
+  '/extraManifests',
+];
+
+function withoutPaths(values: unknown, paths: string[]): unknown {
+  const copy = structuredClone(values) as Record<string, any>;
+  for (const path of paths) {
+    const keys = path.split('/').slice(1);
+    const last = keys.pop() as string;
+    let node = copy;
+    for (const key of keys) node = node?.[key];
+    if (node) delete node[last];
+  }
+  return copy;
+}
+
 describe('the generated Helm chart with the real helm', () => {
+  it('honours or rejects by name every value of the original values.yaml', () => {
+    const all = template(chartDirectory, '-f', valuesFile('seed-values-yaml', seedValuesYaml));
+    expect(all.status).not.toBe(0);
+    for (const path of seedRejected) expect(all.stderr, path).toContain(`at '${path}'`);
+    const rejectedCount = (all.stderr.match(/^- at '/gm) ?? []).length;
+    // ephemeral-storage under resources is reported once per block; every other rejection is listed above.
+    expect(rejectedCount).toBeLessThanOrEqual(seedRejected.length);
+    const honoured = template(
+      chartDirectory,
+      '-f',
+      valuesFile('seed-values-honoured', withoutPaths(seedValuesYaml, seedRejected)),
+    );
+    expect(honoured.status, honoured.stderr).toBe(0);
+    const statefulSet = objects(honoured.stdout).find((o) => o.kind === 'StatefulSet')!;
+    expect(statefulSet.spec.updateStrategy.type).toBe('OnDelete');
+    expect(statefulSet.spec.template.spec.containers[0].startupProbe).toMatchObject({
+      periodSeconds: 5,
+      failureThreshold: 12,
+    });
+  });
+
   it('passes helm lint --strict for default values and every value set', () => {
     const lint = helm('lint', '--strict', chartDirectory, '--kube-version', kubeVersion);
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
