@@ -89,6 +89,8 @@ try {
   ]);
   const port = sh('docker', ['port', name, '7432/tcp']).stdout.trim().split(':').pop();
   let readyAt = 0;
+  // fetch's sockets and AbortSignal.timeout's timer do not keep node alive on their own.
+  const keepAlive = setInterval(() => {}, 1000);
   for (let attempt = 0; attempt < 600 && !readyAt; attempt++) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/api/v1/system/health`, {
@@ -99,6 +101,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  clearInterval(keepAlive);
   const startedAt = Date.parse(sh('docker', ['inspect', '--format', '{{.State.StartedAt}}', name]).stdout.trim());
   const logs = sh('docker', ['logs', '--timestamps', name]).stdout;
   const listening = logs.split('\n').find((line) => /HTTP server listening/.test(line));
