@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const workspaceRoot = join(__dirname, '..', '..');
+const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'];
+
+function packedFiles(name: string): string[] {
+  const output = execFileSync('pnpm', ['pack', '--dry-run', '--json'], {
+    cwd: join(workspaceRoot, 'packages', name),
+    encoding: 'utf8',
+  });
+  return (JSON.parse(output).files as { path: string }[]).map((file) => file.path).sort();
+}
+
+describe.each(packages)('the @engram/%s tarball', (name) => {
+  const files = packedFiles(name);
+  const manifest = JSON.parse(readFileSync(join(workspaceRoot, 'packages', name, 'package.json'), 'utf8'));
+  const generators = JSON.parse(readFileSync(join(workspaceRoot, 'packages', name, 'generators.json'), 'utf8'));
+
+  it('holds the compiled code, type declarations, generators.json and README', () => {
+    for (const file of ['package.json', 'README.md', 'generators.json', 'dist/index.js', 'dist/index.d.ts'])
+      expect(files).toContain(file);
+  });
+
+  it('holds every generator factory and schema that generators.json names', () => {
+    for (const generator of Object.values(generators.generators) as { factory: string; schema: string }[]) {
+      expect(files).toContain(`${generator.factory.replace(/^\.\//, '').split('#')[0]}.js`);
+      expect(files).toContain(generator.schema.replace(/^\.\//, ''));
+    }
+  });
+
+  it('holds nothing else: no tests, TypeScript sources, fixtures or build info', () => {
+    const unexpected = files.filter(
+      (file) =>
+        !/^(package\.json|README\.md|generators\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
+          file,
+        ) || /\.test\.|tsbuildinfo|fixtures/.test(file),
+    );
+    expect(unexpected).toEqual([]);
+  });
+
+  it('declares its Node engines and peer ranges for the current and previous Nx major', () => {
+    expect(manifest.engines.node).toBe('>=20.19');
+    expect(manifest.peerDependencies.nx).toMatch(/>=22/);
+    expect(manifest.publishConfig.access).toBe('public');
+  });
+});
+
+it('the model schema ships with @engram/config-schema', () => {
+  expect(packedFiles('config-schema')).toContain('schema/engram-deploy.schema.json');
+});
