@@ -1,13 +1,31 @@
-import { runOk } from './process';
+import { spawn } from 'node:child_process';
+import { workspaceRoot } from './process';
 
-/** Brings up the Docker harness (engine, BuildKit, local base images) and the scanners once per run. */
-export default function setup(): void {
-  for (const script of [
-    'tools/docker/ensure.sh',
-    'tools/docker/build-monitoring-images.sh',
-    'tools/scanners/install.sh',
-  ]) {
-    const result = runOk('bash', [script], { timeoutSeconds: 2400 });
-    process.stdout.write(result.stdout + result.stderr);
-  }
+/** Runs a harness script, resolving with its output or rejecting with its exit code and output. */
+function script(path: string, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path, ...args], { cwd: workspaceRoot, env: process.env });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`bash ${path} exited ${code}\n${output}`)),
+    );
+  });
+}
+
+/**
+ * Brings the harness up once per run: the Docker engine with BuildKit and the local base images,
+ * the scanners and the kube-apiserver builds. The three are independent (only the first uses apt),
+ * so on a new machine their builds overlap; the Prometheus test image needs the engine first.
+ */
+export default async function setup(): Promise<void> {
+  const started = performance.now();
+  const outputs = await Promise.all([
+    script('tools/docker/ensure.sh'),
+    script('tools/scanners/install.sh'),
+    script('tools/kube/build.sh'),
+  ]);
+  outputs.push(await script('tools/docker/build-monitoring-images.sh'));
+  process.stdout.write(`${outputs.join('')}harness ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
