@@ -19,7 +19,7 @@ function script(path: string, args: string[] = []): Promise<string> {
  * the scanners and the kube-apiserver builds. The three are independent (only the first uses apt),
  * so on a new machine their builds overlap; the Prometheus test image needs the engine first.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const started = performance.now();
   const outputs = await Promise.all([
     script('tools/docker/ensure.sh'),
@@ -28,4 +28,8 @@ export default async function setup(): Promise<void> {
   ]);
   outputs.push(await script('tools/docker/build-monitoring-images.sh'));
   process.stdout.write(`${outputs.join('')}harness ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  // Test files share the kube-apiservers they start; stop them once, after the last file.
+  return async () => {
+    await script('tools/kube/apiserver.sh', ['stop-all']);
+  };
 }
