@@ -33,7 +33,7 @@ describe('the generated manifests against real kube-apiservers (server-side dry 
     console.log(
       result.stdout
         .split('\n')
-        .filter((line) => /PASS|FAIL|passed|failed/.test(line))
+        .filter((line) => /^(PASS|FAIL) /.test(line))
         .join('\n'),
     );
     expect(result.status, result.stdout + result.stderr).toBe(0);
