@@ -14,7 +14,10 @@ import { run, workspaceRoot } from '../support/process';
 import { checkovCounts, scan } from '../support/scanners';
 
 const scratch = mkdtempSync(join(tmpdir(), 'engram-helm-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  run('bash', ['tools/kube/apiserver.sh', 'stop-all']);
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 type K8sObject = {
   apiVersion: string;

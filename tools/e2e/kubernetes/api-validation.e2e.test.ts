@@ -8,8 +8,12 @@ import { modelVariants } from '../../../packages/k8s/test/variants';
 import { run, runOk } from '../support/process';
 
 const scratch = mkdtempSync(join(tmpdir(), 'engram-kube-'));
-// The apiservers stay up for the other files; the global teardown stops them.
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Each file starts the apiservers it needs and stops them: a server reused across files has
+// proved unreliable to restart.
+afterAll(() => {
+  run('bash', ['tools/kube/apiserver.sh', 'stop-all']);
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** Renders a variant's whole manifest set into its own kustomization directory. */
 function renderVariant(name: string, config: object): string {

@@ -21,6 +21,8 @@ function script(path: string, args: string[] = []): Promise<string> {
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const started = performance.now();
+  // Start from no running kube-apiserver: one left by an earlier, interrupted run would be reused.
+  await script('tools/kube/apiserver.sh', ['stop-all']);
   const outputs = await Promise.all([
     script('tools/docker/ensure.sh'),
     script('tools/scanners/install.sh'),
@@ -28,7 +30,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   ]);
   outputs.push(await script('tools/docker/build-monitoring-images.sh'));
   process.stdout.write(`${outputs.join('')}harness ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  // Test files share the kube-apiservers they start; stop them once, after the last file.
+  // Whatever an interrupted file left running.
   return async () => {
     await script('tools/kube/apiserver.sh', ['stop-all']);
   };
