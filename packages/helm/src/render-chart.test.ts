@@ -59,6 +59,80 @@ describe('values.schema.json', () => {
   });
 });
 
+describe('global values shared with parent charts', () => {
+  const validateValues = new Ajv2020({ allErrors: true, strict: false }).compile(renderValuesSchema());
+  const errorsAt = (values: unknown) => {
+    validateValues(values);
+    return (validateValues.errors ?? []).map((error) => error.instancePath);
+  };
+
+  it('are in values.yaml, empty, each with its comment', () => {
+    const values = chartValues(model) as Record<string, any>;
+    expect(values.global).toEqual({ imageRegistry: '', imagePullSecrets: [], storageClass: '' });
+    const text = renderValuesYaml(model);
+    expect(text).toMatch(/# Pull secrets added to those of each pod of the chart[^\n]*\n( *#[^\n]*\n)*  imagePullSecrets: \[\]/);
+    expect(text).toMatch(/# StorageClass of the data claim when persistence\.storageClass is empty[^\n]*\n( *#[^\n]*\n)*  storageClass: ""/);
+  });
+
+  it('are typed and described in values.schema.json, no longer rejected', () => {
+    const global = (renderValuesSchema().properties as Record<string, any>).global.properties;
+    for (const key of ['imagePullSecrets', 'storageClass']) {
+      expect(global[key].not, key).toBeUndefined();
+      expect(global[key].description, key).toMatch(/\w/);
+    }
+    expect(global.imagePullSecrets.type).toBe('array');
+    expect(global.storageClass.type).toBe('string');
+    const accepted = {
+      global: { imagePullSecrets: ['regcred', { name: 'mirror.pull' }], storageClass: 'fast-ssd' },
+    };
+    expect(validateValues(accepted), JSON.stringify(validateValues.errors)).toBe(true);
+    expect(validateValues({ global: { storageClass: '-' } })).toBe(true);
+  });
+
+  it('reject a wrong type or shape at the value that has it', () => {
+    expect(errorsAt({ global: { storageClass: 42 } })).toContain('/global/storageClass');
+    expect(errorsAt({ global: { storageClass: 'Fast SSD' } })).toContain('/global/storageClass');
+    expect(errorsAt({ global: { imagePullSecrets: 'regcred' } })).toContain('/global/imagePullSecrets');
+    expect(errorsAt({ global: { imagePullSecrets: [{ secret: 'regcred' }] } })).toContain('/global/imagePullSecrets/0');
+    expect(errorsAt({ global: { imagePullSecrets: [7] } })).toContain('/global/imagePullSecrets/0');
+  });
+
+  it('are in the README values table, with the precedence and the way to change the class later', () => {
+    const readme = chartFiles(model, 'c').find((f) => f.path === 'c/README.md')!.content;
+    expect(readme).toMatch(/^\| `global\.imagePullSecrets` \| list \| `\[\]` \| Pull secrets added/m);
+    expect(readme).toMatch(/^\| `global\.storageClass` \| string \| `""` \| StorageClass of the data claim/m);
+    expect(readme).toMatch(/`persistence\.storageClass`, else\s+`global\.storageClass`, else the cluster default/);
+    expect(readme).toMatch(/## Changing the storage class after install/);
+    expect(readme).not.toMatch(/reach config\.toml as floats/);
+  });
+});
+
+describe('templates', () => {
+  const helpers = chartFiles(model, 'c').find((f) => f.path === 'c/templates/_helpers.tpl')!.content;
+  const template = (name: string) => chartFiles(model, 'c').find((f) => f.path === `c/templates/${name}`)!.content;
+
+  it('merge global.imagePullSecrets into the pull secrets of the Engram pod and of the test pod', () => {
+    expect(template('statefulset.yaml')).toContain(
+      'include "engram.imagePullSecrets" (dict "own" .Values.image.pullSecrets "global" .Values.global.imagePullSecrets)',
+    );
+    expect(template('tests/test-round-trip.yaml')).toContain(
+      'include "engram.imagePullSecrets" (dict "own" .Values.tests.pullSecrets "global" .Values.global.imagePullSecrets)',
+    );
+  });
+
+  it('take the storage class of the claim template and of the existing claim from one helper', () => {
+    expect(template('statefulset.yaml')).toContain('include "engram.storageClassName" .');
+    expect(template('pvc.yaml')).toContain('include "engram.storageClassName" .');
+    expect(helpers).toContain('.Values.persistence.storageClass | default (dig "storageClass" "" .Values.global)');
+  });
+
+  it('write config.toml with whole numbers as integers and extra merged key by key', () => {
+    expect(helpers).toMatch(/define "engram\.tomlIntegers"/);
+    expect(helpers).toMatch(/define "engram\.tomlMerge"/);
+    expect(helpers).not.toContain('mergeOverwrite');
+  });
+});
+
 describe('chart files', () => {
   it('are the chart, its values, schema, docs and every template', () => {
     const paths = chartFiles(model, 'c').map((file) => file.path);

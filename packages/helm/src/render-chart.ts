@@ -102,6 +102,30 @@ const helmOnlySchema: Record<string, JsonSchema> = {
         type: 'string',
         default: '',
       },
+      imagePullSecrets: {
+        description:
+          'Pull secrets added to those of each pod of the chart (image.pullSecrets for Engram, tests.pullSecrets for the test pod), each name once. Names, or {name: ...} objects as parent charts write them.',
+        type: 'array',
+        items: {
+          anyOf: [
+            { $ref: '#/$defs/dnsSubdomain' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name: { $ref: '#/$defs/dnsSubdomain' } },
+            },
+          ],
+        },
+        default: [],
+      },
+      storageClass: {
+        description:
+          "StorageClass of the data claim when persistence.storageClass is empty (persistence.storageClass wins). Empty uses the cluster default; '-' asks for no class (storageClassName: \"\"). Fixed at install: see the README on changing it.",
+        type: 'string',
+        pattern: '^(-|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
+        default: '',
+      },
     },
   },
   nameOverride: { description: 'Replaces the chart name in object names.', type: 'string', default: '' },
@@ -176,6 +200,12 @@ export function renderValuesSchema(): Record<string, unknown> {
     description:
       'Must be false: autoscaling a single-writer StatefulSet would fork the database (multi-node is a later milestone).',
   };
+  const persistence = properties.persistence?.properties as Record<string, JsonSchema>;
+  persistence.storageClass = {
+    ...persistence.storageClass,
+    description:
+      "StorageClass of the claim. Empty uses global.storageClass, else the cluster default; '-' asks for no class (storageClassName: \"\"). Wins over global.storageClass. Fixed at install: see the README on changing it.",
+  };
   const apiKeySecret = (properties.kubernetes?.properties as Record<string, JsonSchema>).apiKeySecret as JsonSchema;
   (apiKeySecret.properties as Record<string, JsonSchema>).value = {
     description:
@@ -188,9 +218,6 @@ export function renderValuesSchema(): Record<string, unknown> {
     for (const [key, reason] of Object.entries(keys)) sectionProperties[key] = rejected(reason);
   }
   const helmOnly = clone(helmOnlySchema);
-  const global = helmOnly.global?.properties as Record<string, JsonSchema>;
-  global.imagePullSecrets = rejected('Set image.pullSecrets instead.');
-  global.storageClass = rejected('Set persistence.storageClass instead.');
   (properties.monitoring?.properties as Record<string, JsonSchema>).grafana = rejected(
     'No Grafana subchart: set monitoring.grafanaDashboards for dashboards, and run Grafana yourself.',
   );
@@ -238,7 +265,7 @@ export function renderValuesSchema(): Record<string, unknown> {
 /** Chart defaults: the model's values, with derived values left to the templates. */
 export function chartValues(model: EngramDeployModel): Record<string, unknown> {
   const values: Record<string, any> = {
-    global: { imageRegistry: '' },
+    global: { imageRegistry: '', imagePullSecrets: [], storageClass: '' },
     nameOverride: '',
     fullnameOverride: '',
   };
@@ -380,8 +407,29 @@ Upgrades never change the StatefulSet's immutable fields: the selector and the c
 \`app.kubernetes.io/name\` and \`app.kubernetes.io/instance\`. A claim in existing-claim mode carries
 \`helm.sh/resource-policy: keep\`, and claims from the template outlive \`helm uninstall\`.
 
-Integer values under \`engram.extra\` reach config.toml as floats (Helm reads every number as one);
-write them as strings there or set them through the model.
+\`global.imageRegistry\`, \`global.imagePullSecrets\` and \`global.storageClass\` work as in other charts, so
+a parent chart can set them once for all its subcharts. \`global.imagePullSecrets\` (names or
+\`{name: ...}\` objects) is added to \`image.pullSecrets\` on the Engram pod and to \`tests.pullSecrets\` on the
+test pod. For the data claim's class the chart's own value wins: \`persistence.storageClass\`, else
+\`global.storageClass\`, else the cluster default; \`-\` in either asks for no class (\`storageClassName: ""\`).
+
+Whole numbers under \`engram.extra\` are written to config.toml as TOML integers (Helm reads every number
+of a values file as a float; the chart turns whole ones back into integers, as the deployment model does).
+
+## Changing the storage class after install
+
+The class is part of the StatefulSet's claim template, which no upgrade may change, and a claim keeps its
+class for life. Changing \`persistence.storageClass\` or \`global.storageClass\` (likewise
+\`persistence.size\`, \`accessModes\` or \`annotations\`) of an installed release makes \`helm upgrade\` fail
+with \`spec: Forbidden: updates to statefulset spec for fields other than ...\`. The path, with
+\`<fullname>\` the StatefulSet's name:
+
+1. Stop Engram: \`kubectl scale statefulset/<fullname> --replicas=0\`.
+2. Recreate its claim \`data-<fullname>-0\` in the new class with the same data: take a VolumeSnapshot of
+   it, delete it, and create a claim of the same name in the new class with the snapshot as its
+   \`dataSource\` (or copy the files through a temporary claim with a one-off pod).
+3. Remove the StatefulSet and nothing else: \`kubectl delete statefulset <fullname> --cascade=orphan\`.
+4. \`helm upgrade\` with the new class: the new StatefulSet adopts the claim by its name and starts Engram.
 
 ## Values
 

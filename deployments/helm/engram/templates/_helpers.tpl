@@ -117,6 +117,77 @@ failureThreshold: {{ .probe.failureThreshold }}
 {{- if or .Values.monitoring.serviceMonitor.enabled (dig "prometheus" "serviceMonitor" "enabled" false .Values.monitoring) }}true{{ end }}
 {{- end }}
 
+{{/* imagePullSecrets of a pod: its own secrets (.own, names), then global.imagePullSecrets (names or
+     {name: ...} objects, as parent charts write them), each name once. Nothing when both are empty. */}}
+{{- define "engram.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range concat (.own | default list) (.global | default list) }}
+{{- if kindIs "map" . }}
+{{- $names = append $names .name }}
+{{- else }}
+{{- $names = append $names . }}
+{{- end }}
+{{- end }}
+{{- with $names | uniq }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* storageClassName of the data claim: persistence.storageClass when set, else global.storageClass;
+     "-" asks for no class (storageClassName: ""); nothing set leaves the cluster default. */}}
+{{- define "engram.storageClassName" -}}
+{{- $class := .Values.persistence.storageClass | default (dig "storageClass" "" .Values.global) }}
+{{- if eq $class "-" }}
+storageClassName: ""
+{{- else if $class }}
+storageClassName: {{ $class | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Whole numbers back to integers, in place, in the value held at .v: Helm reads every number of a
+     values file as a float64, and toToml would write 5 as 5.0. Like the deployment model's TOML
+     writer, only safe integers (up to 2^53 - 1) become integers; other numbers stay floats. */}}
+{{- define "engram.tomlIntegers" -}}
+{{- $holder := . }}
+{{- $value := $holder.v }}
+{{- if kindIs "float64" $value }}
+{{- if and (le $value 9007199254740991.0) (ge $value -9007199254740991.0) (eq $value (float64 (int64 $value))) }}
+{{- $_ := set $holder "v" (int64 $value) }}
+{{- end }}
+{{- else if kindIs "map" $value }}
+{{- range $key, $item := $value }}
+{{- $inner := dict "v" $item }}
+{{- include "engram.tomlIntegers" $inner }}
+{{- $_ := set $value $key $inner.v }}
+{{- end }}
+{{- else if kindIs "slice" $value }}
+{{- $items := list }}
+{{- range $value }}
+{{- $inner := dict "v" . }}
+{{- include "engram.tomlIntegers" $inner }}
+{{- $items = append $items $inner.v }}
+{{- end }}
+{{- $_ := set $holder "v" $items }}
+{{- end }}
+{{- end }}
+
+{{/* Merges the table .from into the table .into, in place: tables merge key by key, anything else
+     replaces (Sprig's merge functions would keep the old value where .from sets false, 0 or ""). */}}
+{{- define "engram.tomlMerge" -}}
+{{- $into := .into }}
+{{- range $key, $value := .from }}
+{{- $existing := get $into $key }}
+{{- if and (kindIs "map" $value) (kindIs "map" $existing) }}
+{{- include "engram.tomlMerge" (dict "into" $existing "from" $value) }}
+{{- else }}
+{{- $_ := set $into $key $value }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{/* Engram's config.toml: only the sections the server reads, then engram.extra. */}}
 {{- define "engram.configToml" -}}
 {{- $e := .Values.engram }}
@@ -129,7 +200,9 @@ failureThreshold: {{ .probe.failureThreshold }}
   "feature_flags" (dict "spreading_api_beta" $e.featureFlags.spreadingApiBeta)
   "memory_spaces" (dict "default_space" $e.memorySpaces.defaultSpace "bootstrap_spaces" $e.memorySpaces.bootstrapSpaces)
   "security" $security
-  "persistence" (dict "data_root" .Values.runtime.dataDir "hot_capacity" (int64 $e.persistence.hotCapacity) "warm_capacity" (int64 $e.persistence.warmCapacity) "cold_capacity" (int64 $e.persistence.coldCapacity)) }}
-{{- $config = mergeOverwrite $config (deepCopy $e.extra) }}
-{{- toToml $config }}
+  "persistence" (dict "data_root" .Values.runtime.dataDir "hot_capacity" $e.persistence.hotCapacity "warm_capacity" $e.persistence.warmCapacity "cold_capacity" $e.persistence.coldCapacity) }}
+{{- include "engram.tomlMerge" (dict "into" $config "from" (deepCopy $e.extra)) }}
+{{- $holder := dict "v" $config }}
+{{- include "engram.tomlIntegers" $holder }}
+{{- toToml $holder.v }}
 {{- end }}
