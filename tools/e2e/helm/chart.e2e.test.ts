@@ -1,4 +1,4 @@
-import { loadConfig, normalize, type EngramDeployConfig } from '@engram/config-schema';
+import { loadConfig, normalize, renderEngramToml, type EngramDeployConfig } from '@engram/config-schema';
 import { chartFiles, chartSections } from '@engram/helm';
 import { renderSlices } from '@engram/k8s';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,25 @@ const seedTestValues = {
   monitoring: { prometheus: { enabled: true, serviceMonitor: { enabled: true } } },
 };
 
+/** engram.extra holding an integer, a float, a string, a boolean, arrays and nested tables. */
+const everyTomlTypeExtra = {
+  cache: {
+    size_mb: 2048,
+    ratio: 0.75,
+    name: 'hot tier "a"',
+    compress: true,
+    tiers: [1, 2, 3],
+    mixed: [7, 2.5, 'x', [4, 5]],
+  },
+  limits: { max_connections: 512, negative: -40, zero: 0, nested: { depth: 3, factor: 1.5, deeper: { id: 9 } } },
+  jobs: [
+    { name: 'compact', every_seconds: 60 },
+    { name: 'flush', every_seconds: 30, jitter: 0.1 },
+  ],
+  top_level_integer: 7,
+  huge_number: 1e20,
+};
+
 /** Chart values for a model variant: the same keys, minus what the chart does not take. */
 function chartValuesOf(config: EngramDeployConfig): Record<string, unknown> {
   const values: Record<string, any> = Object.fromEntries(
@@ -54,6 +73,16 @@ const valueSets: Record<string, Record<string, unknown>> = {
     global: { imageRegistry: 'mirror.internal:5000' },
     image: { digest: `sha256:${'a'.repeat(64)}` },
   },
+  'global pull secrets and storage class': {
+    global: { imagePullSecrets: ['regcred', { name: 'mirror.pull' }], storageClass: 'standard' },
+    image: { pullSecrets: ['regcred', 'engram-pull'] },
+    tests: { pullSecrets: ['test-pull'] },
+  },
+  'global storage class with an existing claim': {
+    global: { storageClass: 'standard' },
+    persistence: { existingClaim: 'engram-data' },
+  },
+  'engram.extra of every TOML type': { engram: { extra: structuredClone(everyTomlTypeExtra) } },
 };
 
 function valuesFile(name: string, values: unknown): string {
@@ -181,8 +210,6 @@ const seedValuesYaml = {
 
 /** Keys of that file the chart rejects by name (each with its reason in values.schema.json). */
 const seedRejected = [
-  '/global/imagePullSecrets',
-  '/global/storageClass',
   '/serviceAccount',
   '/securityContext',
   '/containerSecurityContext',
@@ -246,6 +273,9 @@ describe('the generated Helm chart with the real helm', () => {
     expect(honoured.status, honoured.stderr).toBe(0);
     const statefulSet = objects(honoured.stdout).find((o) => o.kind === 'StatefulSet')!;
     expect(statefulSet.spec.updateStrategy.type).toBe('OnDelete');
+    // global.storageClass is honoured: the seed's persistence.storageClass is empty, so the global one applies.
+    expect(statefulSet.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast-ssd');
+    expect(statefulSet.spec.template.spec.imagePullSecrets).toBeUndefined();
     expect(statefulSet.spec.template.spec.containers[0].startupProbe).toMatchObject({
       periodSeconds: 5,
       failureThreshold: 12,
@@ -338,6 +368,8 @@ describe('the generated Helm chart with the real helm', () => {
       ],
       ['storage size', { persistence: { size: 'twenty gigs' } }, /persistence\/size/],
       ['log level', { runtime: { logLevel: 'loud' } }, /runtime\/logLevel/],
+      ['global storage class as a number', { global: { storageClass: 42 } }, /global\/storageClass/],
+      ['global pull secrets as a string', { global: { imagePullSecrets: 'regcred' } }, /global\/imagePullSecrets/],
     ];
     for (const [name, values, path] of bad) {
       const result = template(chartDirectory, '-f', valuesFile(`bad-${name}`, values));
@@ -345,6 +377,72 @@ describe('the generated Helm chart with the real helm', () => {
       expect(result.stderr, name).toMatch(/values don't meet the specifications of the schema/);
       expect(result.stderr, name).toMatch(path);
     }
+  });
+
+  it('rejects a wrong type of global.storageClass and global.imagePullSecrets, naming each with what it got', () => {
+    const result = template(
+      chartDirectory,
+      '-f',
+      valuesFile('bad-global', { global: { storageClass: 42, imagePullSecrets: 'regcred' } }),
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/values don't meet the specifications of the schema/);
+    expect(result.stderr).toContain("at '/global/storageClass': got number, want string");
+    expect(result.stderr).toContain("at '/global/imagePullSecrets': got string, want array");
+  });
+
+  it('merges global.imagePullSecrets into the pods and lets persistence.storageClass win over global.storageClass', () => {
+    const render = (values: unknown) => {
+      const result = template(chartDirectory, '-f', valuesFile('globals', values));
+      expect(result.status, result.stderr).toBe(0);
+      return objects(result.stdout);
+    };
+    const withGlobals = render(valueSets['global pull secrets and storage class']);
+    const statefulSet = withGlobals.find((o) => o.kind === 'StatefulSet')!;
+    expect(statefulSet.spec.template.spec.imagePullSecrets).toEqual([
+      { name: 'regcred' },
+      { name: 'engram-pull' },
+      { name: 'mirror.pull' },
+    ]);
+    expect(withGlobals.find((o) => o.kind === 'Pod')!.spec.imagePullSecrets).toEqual([
+      { name: 'test-pull' },
+      { name: 'regcred' },
+      { name: 'mirror.pull' },
+    ]);
+    expect(statefulSet.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('standard');
+
+    const claimClass = (values: unknown) =>
+      render(values).find((o) => o.kind === 'StatefulSet')!.spec.volumeClaimTemplates[0].spec.storageClassName;
+    expect(claimClass({ global: { storageClass: 'standard' }, persistence: { storageClass: 'fast-ssd' } })).toBe(
+      'fast-ssd',
+    );
+    expect(claimClass({ global: { storageClass: '-' } })).toBe('');
+    expect(claimClass({ global: { storageClass: 'standard' }, persistence: { storageClass: '-' } })).toBe('');
+    expect(claimClass({})).toBeUndefined();
+
+    const existing = render(valueSets['global storage class with an existing claim']);
+    expect(existing.find((o) => o.kind === 'PersistentVolumeClaim')!.spec.storageClassName).toBe('standard');
+    expect(existing.find((o) => o.kind === 'StatefulSet')!.spec.volumeClaimTemplates).toBeUndefined();
+  });
+
+  it("writes engram.extra to config.toml as @engram/config-schema's renderEngramToml does, whole numbers as integers", () => {
+    const result = template(chartDirectory, '-f', valuesFile('toml-types', valueSets['engram.extra of every TOML type']));
+    expect(result.status, result.stderr).toBe(0);
+    const configMap = objects(result.stdout).find((o) => o.kind === 'ConfigMap')!;
+    // Integers parse as bigint and floats as number, so 5 and 5.0 differ.
+    const fromChart = parseToml(configMap.data['engram.toml'], { integersAsBigInt: true });
+    const fromModel = parseToml(renderEngramToml(normalize({ engram: { extra: structuredClone(everyTomlTypeExtra) } })), {
+      integersAsBigInt: true,
+    });
+    expect(fromChart).toEqual(fromModel);
+    expect(fromChart).toMatchObject({
+      cache: { size_mb: 2048n, ratio: 0.75, name: 'hot tier "a"', compress: true, tiers: [1n, 2n, 3n] },
+      limits: { max_connections: 512n, negative: -40n, zero: 0n, nested: { depth: 3n, factor: 1.5 } },
+      top_level_integer: 7n,
+      huge_number: 1e20,
+      persistence: { hot_capacity: 10000n },
+    });
+    expect(configMap.data['engram.toml']).not.toMatch(/= -?\d+\.0$/m);
   });
 
   it('renders the same objects as @engram/k8s for the default model, apart from Helm-only metadata', () => {
@@ -417,6 +515,8 @@ describe('the generated Helm chart with the real helm', () => {
       resources: { limits: { memory: '8Gi' } },
       runtime: { logLevel: 'debug' },
       kubernetes: { podLabels: { tier: 'db' } },
+      global: { imageRegistry: 'mirror.internal:5000', imagePullSecrets: ['regcred'] },
+      engram: { extra: { cache: { size_mb: 4096 } } },
     });
     const after = template(next, '-f', changedValues);
     expect(after.status, after.stderr).toBe(0);
@@ -424,6 +524,20 @@ describe('the generated Helm chart with the real helm', () => {
       objects(after.stdout).find((o) => o.kind === 'StatefulSet')!.metadata.labels!['app.kubernetes.io/version'],
     ).toBe('0.2.0');
     expect(immutable(after.stdout)).toEqual(before);
+
+    // A release installed with its own storage class keeps it when a parent chart later sets a global one.
+    const ownClass = { persistence: { storageClass: 'fast-ssd' } };
+    const installedWithClass = immutable(template(chartDirectory, '-f', valuesFile('own-class', ownClass)).stdout);
+    const upgradedWithGlobal = template(
+      next,
+      '-f',
+      valuesFile('own-class-and-global', { ...ownClass, global: { storageClass: 'standard' } }),
+    );
+    expect(upgradedWithGlobal.status, upgradedWithGlobal.stderr).toBe(0);
+    expect(immutable(upgradedWithGlobal.stdout)).toEqual(installedWithClass);
+    // The storage class is an immutable field: the check sees it change (the chart README gives the path).
+    const reclassed = template(next, '-f', valuesFile('reclassed', { global: { storageClass: 'standard' } }));
+    expect(immutable(reclassed.stdout)).not.toEqual(before);
 
     // The check would catch a version label slipping into the claim template.
     const leaky = structuredClone(before);
