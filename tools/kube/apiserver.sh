@@ -11,6 +11,8 @@
 # <cache>/kube/state/VERSION (ENGRAM_KUBE_STATE_DIR moves the root); `stop` removes it.
 # A missing kube-apiserver binary is built first (tools/kube/build.sh, minutes when cold).
 # ENGRAM_KUBE_READY_TIMEOUT bounds the wait for /readyz (default 120 s).
+# ENGRAM_KUBE_APISERVER_EXTRA_ARGS adds flags (space-separated); cluster.sh passes what a
+# cluster with nodes needs beyond validation.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -220,7 +222,10 @@ start_version() {
   # are allowed by the API so that PodSecurity, not the cluster policy, is what rejects
   # them (and kubelet and kube-proxy need them once a full cluster runs). The endpoint
   # reconciler is off because the only address we may advertise is loopback, which the API
-  # refuses in the endpoints of the "kubernetes" Service.
+  # refuses in the endpoints of the "kubernetes" Service. The admin certificate is also the
+  # client certificate for kubelets (logs, exec, port-forward), when a cluster has them.
+  local extra_args=()
+  read -ra extra_args <<<"${ENGRAM_KUBE_APISERVER_EXTRA_ARGS:-}"
   spawn "$state" kube-apiserver "$bin/kube-apiserver" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
@@ -237,8 +242,9 @@ start_version() {
     --anonymous-auth=false \
     --endpoint-reconciler-type=none \
     --kubelet-preferred-address-types=Hostname \
+    --kubelet-client-certificate="$state/pki/admin.crt" --kubelet-client-key="$state/pki/admin.key" \
     --profiling=false \
-    --v=1
+    --v=1 "${extra_args[@]}"
   for ((i = 0; ; i++)); do
     owned_pid "$state" kube-apiserver >/dev/null || fail_start "$version" "$state" "kube-apiserver exited"
     if [[ $(curl_admin "$state" "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; then

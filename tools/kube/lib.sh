@@ -10,6 +10,16 @@ KUBE_DEFAULT_VERSIONS="v1.37.2 v1.35.4"
 # another binary if a newer apiserver ever stops accepting it.
 KUBE_ETCD_PACKAGE=etcd-server
 
+# The single-node cluster (cluster.sh): one release whose kubelet still runs on cgroup v1
+# (these machines are cgroup v1 hybrid; from 1.35 only with failCgroupV1: false), and the
+# CoreDNS release that serves its cluster DNS. Read by the scripts that source this file.
+# shellcheck disable=SC2034
+KUBE_CLUSTER_VERSION=v1.35.4
+# shellcheck disable=SC2034
+KUBE_CLUSTER_COMPONENTS="kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy"
+# shellcheck disable=SC2034
+KUBE_COREDNS_VERSION=v1.14.7
+
 # Everything built or started lives outside the work tree, so a fresh clone reuses it.
 ENGRAM_DEPLOY_CACHE=${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}
 KUBE_CACHE=$ENGRAM_DEPLOY_CACHE/kube
