@@ -70,8 +70,12 @@ describe('global values shared with parent charts', () => {
     const values = chartValues(model) as Record<string, any>;
     expect(values.global).toEqual({ imageRegistry: '', imagePullSecrets: [], storageClass: '' });
     const text = renderValuesYaml(model);
-    expect(text).toMatch(/# Pull secrets added to those of each pod of the chart[^\n]*\n( *#[^\n]*\n)*  imagePullSecrets: \[\]/);
-    expect(text).toMatch(/# StorageClass of the data claim when persistence\.storageClass is empty[^\n]*\n( *#[^\n]*\n)*  storageClass: ""/);
+    expect(text).toMatch(
+      /# Pull secrets added to those of each pod of the chart[^\n]*\n( *#[^\n]*\n)* {2}imagePullSecrets: \[\]/,
+    );
+    expect(text).toMatch(
+      /# StorageClass of the data claim when persistence\.storageClass is empty[^\n]*\n( *#[^\n]*\n)* {2}storageClass: ""/,
+    );
   });
 
   it('are typed and described in values.schema.json, no longer rejected', () => {
