@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds one package: compiles src/ to dist/ with tsc, then copies what tsc does not
-// emit but generators load at run time (generator schema.json files and files/ templates).
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+// Builds one package: compiles src/ to dist/ with tsc, copies what tsc does not emit but
+// generators load at run time (generator schema.json files and files/ templates), and writes
+// the LICENSE file for the license its package.json declares, from the SPDX license list.
+import { cpSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
@@ -15,7 +16,8 @@ const src = join(packageDir, 'src');
 const dist = join(packageDir, 'dist');
 rmSync(dist, { recursive: true, force: true });
 
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(packageDir, 'tsconfig.lib.json')], { stdio: 'inherit' });
 
 function copyAssets(dir) {
@@ -31,3 +33,19 @@ function copyAssets(dir) {
   }
 }
 copyAssets(src);
+
+// The license text comes from the registry's SPDX list at build time, so the tarball carries
+// the exact text for the declared identifier and no copy of it is kept in the repository.
+const { license } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+let licenseText;
+try {
+  licenseText = JSON.parse(
+    readFileSync(require.resolve(`spdx-license-list/licenses/${license}.json`), 'utf8'),
+  ).licenseText;
+} catch {
+  console.error(
+    `${packageDir}/package.json: "license" must be an SPDX identifier in spdx-license-list, got ${JSON.stringify(license)}`,
+  );
+  process.exit(1);
+}
+writeFileSync(join(packageDir, 'LICENSE'), licenseText.endsWith('\n') ? licenseText : `${licenseText}\n`);

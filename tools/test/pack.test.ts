@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const workspaceRoot = join(__dirname, '..', '..');
+const require = createRequire(__filename);
 const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'];
 
 function packedFiles(name: string): string[] {
@@ -19,9 +21,16 @@ describe.each(packages)('the @engram/%s tarball', (name) => {
   const manifest = JSON.parse(readFileSync(join(workspaceRoot, 'packages', name, 'package.json'), 'utf8'));
   const generators = JSON.parse(readFileSync(join(workspaceRoot, 'packages', name, 'generators.json'), 'utf8'));
 
-  it('holds the compiled code, type declarations, generators.json and README', () => {
-    for (const file of ['package.json', 'README.md', 'generators.json', 'dist/index.js', 'dist/index.d.ts'])
+  it('holds the compiled code, type declarations, generators.json, README and LICENSE', () => {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'generators.json', 'dist/index.js', 'dist/index.d.ts'])
       expect(files).toContain(file);
+  });
+
+  it('carries the text of the license its package.json declares', () => {
+    const spdx = JSON.parse(
+      readFileSync(require.resolve(`spdx-license-list/licenses/${manifest.license}.json`), 'utf8'),
+    );
+    expect(readFileSync(join(workspaceRoot, 'packages', name, 'LICENSE'), 'utf8').trim()).toBe(spdx.licenseText.trim());
   });
 
   it('holds every generator factory and schema that generators.json names', () => {
@@ -34,7 +43,7 @@ describe.each(packages)('the @engram/%s tarball', (name) => {
   it('holds nothing else: no tests, TypeScript sources, fixtures or build info', () => {
     const unexpected = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|generators\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
+        !/^(package\.json|README\.md|LICENSE|generators\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
           file,
         ) || /\.test\.|tsbuildinfo|fixtures/.test(file),
     );
