@@ -1,4 +1,8 @@
-import { configMapKey, serviceRoleLabel } from '@engram/k8s';
+import { normalize } from '@engram/config-schema';
+import { configMapKey, objectNames, serviceRoleLabel } from '@engram/k8s';
+
+/** Volume and container names, as @engram/k8s names them (the claim of pod 0 is data-<StatefulSet>-0). */
+const names = objectNames(normalize({}));
 
 /**
  * The chart's templates. They read values shaped like the deployment model (the same keys as
@@ -316,7 +320,7 @@ spec:
         {{- toYaml . | nindent 8 }}
       {{- end }}
       containers:
-        - name: engram
+        - name: ${names.container}
           image: {{ include "engram.image" . }}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
           command:
@@ -399,15 +403,15 @@ spec:
             seccompProfile:
               {{- include "engram.seccompProfile" . | nindent 14 }}
           volumeMounts:
-            - name: data
+            - name: ${names.dataVolume}
               mountPath: {{ .Values.runtime.dataDir }}
-            - name: config
+            - name: ${names.configVolume}
               mountPath: {{ .Values.runtime.configHome }}
               readOnly: true
-            - name: tmp
+            - name: ${names.tmpVolume}
               mountPath: {{ .Values.runtime.tmpDir }}
             {{- if $apiKeys }}
-            - name: api-keys
+            - name: ${names.apiKeyVolume}
               mountPath: {{ dir .Values.engram.security.apiKeysStoragePath }}
               readOnly: true
             {{- end }}
@@ -415,26 +419,26 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
-        - name: config
+        - name: ${names.configVolume}
           configMap:
             name: {{ include "engram.fullname" . }}-config
             defaultMode: 0444
             items:
               - key: ${configMapKey}
                 path: {{ .Values.runtime.configFile }}
-        - name: tmp
+        - name: ${names.tmpVolume}
           emptyDir:
             sizeLimit: {{ .Values.runtime.tmpSize }}
         {{- if not $persistence.enabled }}
-        - name: data
+        - name: ${names.dataVolume}
           emptyDir: {}
         {{- else if $persistence.existingClaim }}
-        - name: data
+        - name: ${names.dataVolume}
           persistentVolumeClaim:
             claimName: {{ $persistence.existingClaim }}
         {{- end }}
         {{- if $apiKeys }}
-        - name: api-keys
+        - name: ${names.apiKeyVolume}
           secret:
             secretName: {{ include "engram.apiKeySecretName" . }}
             defaultMode: 0440
@@ -448,7 +452,7 @@ spec:
   {{- if $claimTemplate }}
   volumeClaimTemplates:
     - metadata:
-        name: data
+        name: ${names.dataVolume}
         labels:
           {{- include "engram.selectorLabels" . | nindent 10 }}
         {{- with $persistence.annotations }}

@@ -1,4 +1,10 @@
-import { loadConfig, normalize, renderEngramToml, type EngramDeployConfig } from '@engram/config-schema';
+import {
+  loadConfig,
+  normalize,
+  renderEngramToml,
+  type EngramDeployConfig,
+  type EngramDeployModel,
+} from '@engram/config-schema';
 import { chartFiles, chartSections } from '@engram/helm';
 import { renderSlices } from '@engram/k8s';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -257,6 +263,60 @@ function withoutPaths(values: unknown, paths: string[]): unknown {
   return copy;
 }
 
+/**
+ * Holds the chart's objects to @engram/k8s's for the same model: equal apart from Helm-only labels and
+ * annotations, the release namespace, the config checksum (digests of different texts), the test hook,
+ * and the API key (the chart writes the given key where the example Secret has a placeholder).
+ */
+function expectEquivalent(chartObjects: K8sObject[], model: EngramDeployModel, name = 'default'): void {
+  const raw = Object.values(renderSlices(model))
+    .filter((slice) => slice.applied || slice.file === 'secret.yaml.example')
+    .flatMap((slice) => slice.objects as K8sObject[])
+    .filter((object) => object.kind !== 'Namespace')
+    .filter((object) => object.kind !== 'Secret' || model.engram.security.authMode === 'api_key');
+  const chart = chartObjects.filter((object) => !object.metadata.annotations?.['helm.sh/hook']);
+
+  const helmOnlyLabels = ['helm.sh/chart', 'app.kubernetes.io/managed-by'];
+  const helmOnlyAnnotations = ['checksum/config', 'helm.sh/resource-policy'];
+  const comparable = (object: K8sObject) => {
+    const copy = structuredClone(object);
+    const strip = (metadata?: {
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      namespace?: string;
+    }) => {
+      if (!metadata) return;
+      for (const label of helmOnlyLabels) delete metadata.labels?.[label];
+      for (const annotation of helmOnlyAnnotations) delete metadata.annotations?.[annotation];
+      delete metadata.namespace;
+      // checkov suppressions: compared as a set of reasons (numbering differs), without the
+      // Helm-only one for the release namespace.
+      const annotations = metadata.annotations ?? {};
+      const reasons = Object.keys(annotations)
+        .filter((k) => k.startsWith('checkov.io/skip'))
+        .map((k) => {
+          const reason = annotations[k] as string;
+          delete annotations[k];
+          return reason;
+        })
+        .filter((reason) => !reason.startsWith('CKV_K8S_21='))
+        .sort();
+      if (reasons.length) annotations['checkov.io/skip'] = reasons.join('\n');
+      if (metadata.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+    };
+    strip(copy.metadata);
+    strip(copy.spec?.template?.metadata);
+    if (copy.kind === 'ConfigMap')
+      copy.data['engram.toml'] = parseToml(copy.data['engram.toml'], { integersAsBigInt: true });
+    if (copy.kind === 'Secret') copy.stringData = Object.keys(copy.stringData ?? {});
+    return copy;
+  };
+  const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+  const sorted = (list: K8sObject[]) => list.map(comparable).sort((a, b) => key(a).localeCompare(key(b)));
+  expect(sorted(chart).map(key), name).toEqual(sorted(raw).map(key));
+  expect(sorted(chart), name).toEqual(sorted(raw));
+}
+
 describe('the generated Helm chart with the real helm', () => {
   it('honours or rejects by name every value of the original values.yaml', () => {
     const all = template(chartDirectory, '-f', valuesFile('seed-values-yaml', seedValuesYaml));
@@ -426,14 +486,21 @@ describe('the generated Helm chart with the real helm', () => {
   });
 
   it("writes engram.extra to config.toml as @engram/config-schema's renderEngramToml does, whole numbers as integers", () => {
-    const result = template(chartDirectory, '-f', valuesFile('toml-types', valueSets['engram.extra of every TOML type']));
+    const result = template(
+      chartDirectory,
+      '-f',
+      valuesFile('toml-types', valueSets['engram.extra of every TOML type']),
+    );
     expect(result.status, result.stderr).toBe(0);
     const configMap = objects(result.stdout).find((o) => o.kind === 'ConfigMap')!;
     // Integers parse as bigint and floats as number, so 5 and 5.0 differ.
     const fromChart = parseToml(configMap.data['engram.toml'], { integersAsBigInt: true });
-    const fromModel = parseToml(renderEngramToml(normalize({ engram: { extra: structuredClone(everyTomlTypeExtra) } })), {
-      integersAsBigInt: true,
-    });
+    const fromModel = parseToml(
+      renderEngramToml(normalize({ engram: { extra: structuredClone(everyTomlTypeExtra) } })),
+      {
+        integersAsBigInt: true,
+      },
+    );
     expect(fromChart).toEqual(fromModel);
     expect(fromChart).toMatchObject({
       cache: { size_mb: 2048n, ratio: 0.75, name: 'hot tier "a"', compress: true, tiers: [1n, 2n, 3n] },
@@ -447,50 +514,23 @@ describe('the generated Helm chart with the real helm', () => {
 
   it('renders the same objects as @engram/k8s for the default model, apart from Helm-only metadata', () => {
     const model = loadConfig(join(workspaceRoot, 'deployments/engram.deploy.yaml'));
-    const raw = Object.values(renderSlices(model))
-      .filter((slice) => slice.applied)
-      .flatMap((slice) => slice.objects as K8sObject[])
-      .filter((object) => object.kind !== 'Namespace');
-    const chart = objects(template(chartDirectory).stdout).filter(
-      (object) => !object.metadata.annotations?.['helm.sh/hook'],
-    );
+    const result = template(chartDirectory);
+    expect(result.status, result.stderr).toBe(0);
+    expectEquivalent(objects(result.stdout), model);
+  });
 
-    const helmOnlyLabels = ['helm.sh/chart', 'app.kubernetes.io/managed-by'];
-    const comparable = (object: K8sObject) => {
-      const copy = structuredClone(object);
-      const strip = (metadata?: {
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-        namespace?: string;
-      }) => {
-        if (!metadata) return;
-        for (const label of helmOnlyLabels) delete metadata.labels?.[label];
-        delete metadata.annotations?.['checksum/config'];
-        delete metadata.namespace;
-        // checkov suppressions: compared as a set of reasons (numbering differs), without the
-        // Helm-only one for the release namespace.
-        const annotations = metadata.annotations ?? {};
-        const reasons = Object.keys(annotations)
-          .filter((k) => k.startsWith('checkov.io/skip'))
-          .map((k) => {
-            const reason = annotations[k] as string;
-            delete annotations[k];
-            return reason;
-          })
-          .filter((reason) => !reason.startsWith('CKV_K8S_21='))
-          .sort();
-        if (reasons.length) annotations['checkov.io/skip'] = reasons.join('\n');
-        if (metadata.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
-      };
-      strip(copy.metadata);
-      strip(copy.spec?.template?.metadata);
-      if (copy.kind === 'ConfigMap') copy.data['engram.toml'] = parseToml(copy.data['engram.toml']);
-      return copy;
-    };
-    const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
-    const sorted = (list: K8sObject[]) => list.map(comparable).sort((a, b) => key(a).localeCompare(key(b)));
-    expect(sorted(chart).map(key)).toEqual(sorted(raw).map(key));
-    expect(sorted(chart)).toEqual(sorted(raw));
+  it('renders the same objects as @engram/k8s for every model variant, apart from Helm-only metadata', () => {
+    for (const [name, config] of Object.entries(modelVariants)) {
+      const result = template(
+        chartDirectory,
+        '-f',
+        valuesFile(`equivalent-${name}`, chartValuesOf(structuredClone(config))),
+        '--api-versions',
+        'monitoring.coreos.com/v1/ServiceMonitor',
+      );
+      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+      expectEquivalent(objects(result.stdout), normalize(structuredClone(config)), name);
+    }
   });
 
   it('never changes an immutable StatefulSet field across chart versions, app versions and values', () => {
