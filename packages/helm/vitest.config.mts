@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { reporting } from '../../tools/vitest-reports.mts';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
+    ...reporting('helm'),
   },
 });
