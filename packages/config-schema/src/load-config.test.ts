@@ -1,12 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError } from './issues';
 import { loadConfig, modelFromText } from './load-config';
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempFile(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'engram-config-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'engram-config-'));
+  tempDirs.push(dir);
+  const path = join(dir, name);
   writeFileSync(path, content);
   return path;
 }

@@ -1,12 +1,12 @@
 import { loadConfig, normalize, validate, type EngramDeployConfig } from '@engram/config-schema';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Service } from 'kubernetes-types/core/v1';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { restrictedViolations } from '../test/pod-security';
 import { modelVariants } from '../test/variants';
 import { kubernetesFiles, renderSlices, type Manifest } from './manifests';
@@ -39,6 +39,7 @@ describe('model variants', () => {
 
   it.each(Object.entries(modelVariants))('%s: kubectl kustomize renders the set', (_name, config) => {
     const directory = mkdtempSync(join(tmpdir(), 'engram-k8s-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
     for (const file of kubernetesFiles(normalize(config), directory)) {
       if (file.content !== null) writeFileSync(file.path, file.content);
     }
@@ -210,6 +211,7 @@ describe('the committed deployments/kubernetes tree (golden files)', () => {
 describe('file removal', () => {
   it('marks the files of disabled slices for removal', () => {
     const directory = mkdtempSync(join(tmpdir(), 'engram-k8s-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
     mkdirSync(directory, { recursive: true });
     const files = kubernetesFiles(normalize({ networkPolicy: { enabled: false } }), directory);
     expect(files.find((f) => f.path.endsWith('/networkpolicy.yaml'))?.content).toBeNull();
