@@ -1,0 +1,206 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, runOk, workspaceRoot, type Result } from '../support/process';
+import { startLocalRegistry, type LocalRegistry } from '../support/registry';
+
+// The path a user takes: packages published by the real release command to a registry, installed
+// into a new Nx workspace, generators run there. Its output must equal this repository's.
+
+const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'].map((name) => `@engram/${name}`);
+const nodeLines = ['20', '24'];
+const nxVersion: string = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')).devDependencies.nx;
+const { generators: deploymentGenerators } = JSON.parse(
+  readFileSync(join(workspaceRoot, 'tools/deployment-generators.json'), 'utf8'),
+) as { generators: { generator: string }[] };
+/** The generators a user runs by hand the first time, in the order the issue's users do. */
+const firstRun = [
+  '@engram/config-schema:init',
+  '@engram/k8s:statefulset',
+  '@engram/helm:chart',
+  '@engram/config-schema:docs',
+  '@engram/dockerfile:dockerfile',
+  '@engram/compose:compose',
+  '@engram/k8s:all',
+];
+const nonDefaultModel = readFileSync(join(workspaceRoot, 'packages/config-schema/test/fixtures/every-option.yaml'), 'utf8');
+const changesetSummary = 'Release check: a minor change recorded through changesets.';
+
+const git = (cwd: string, args: string[]) =>
+  runOk('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Engram release test',
+      GIT_AUTHOR_EMAIL: 'release-test@engram.invalid',
+      GIT_COMMITTER_NAME: 'Engram release test',
+      GIT_COMMITTER_EMAIL: 'release-test@engram.invalid',
+    },
+  });
+
+/** The files a workspace holds under deployments/ and docs/, by path. */
+function generatedFiles(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files[relative(root, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  for (const top of ['deployments', 'docs']) if (existsSync(join(root, top))) walk(join(root, top));
+  return files;
+}
+
+function expectSameFiles(actual: Record<string, string>, expected: Record<string, string>) {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const path of Object.keys(expected)) expect(actual[path], path).toBe(expected[path]);
+}
+
+/** A copy of this working tree (tracked and new files, not ignored ones) as a git repository of its own. */
+function copyWorkingTree(target: string) {
+  const listed = runOk('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).stdout;
+  for (const path of listed.split('\0').filter(Boolean)) {
+    if (!existsSync(join(workspaceRoot, path))) continue; // deleted but not yet committed
+    mkdirSync(dirname(join(target, path)), { recursive: true });
+    copyFileSync(join(workspaceRoot, path), join(target, path));
+  }
+  git(target, ['init', '-q', '-b', 'main']);
+  git(target, ['add', '-A']);
+  git(target, ['commit', '-q', '-m', 'Release check source']);
+}
+
+describe('a release through a local registry into fresh Nx workspaces', () => {
+  let registry: LocalRegistry;
+  let scratch: string;
+  let source: string;
+  let releasedVersion: string;
+  let published: Result;
+  const reference: Record<'default' | 'nonDefault', Record<string, string>> = { default: {}, nonDefault: {} };
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'engram-release-'));
+    source = join(scratch, 'source');
+    registry = await startLocalRegistry();
+    copyWorkingTree(source);
+    runOk('pnpm', ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only'], { cwd: source });
+
+    writeFileSync(join(source, '.changeset/release-check.md'), `---\n'@engram/helm': minor\n---\n\n${changesetSummary}\n`);
+    runOk('pnpm', ['changeset', 'version'], { cwd: source });
+    releasedVersion = JSON.parse(readFileSync(join(source, 'packages/helm/package.json'), 'utf8')).version;
+    git(source, ['commit', '-q', '-am', `Version ${releasedVersion}`]);
+    published = runOk('pnpm', ['release'], { cwd: source, env: { ...registry.env, NX_DAEMON: 'false' } });
+
+    // What this repository generates: its own deployments/ and docs/ for the default model (the
+    // check proves they are what its generators write), then the same generators for another model.
+    runOk('node', ['tools/generate-deployments.mjs', '--check'], { cwd: source });
+    reference.default = generatedFiles(source);
+    writeFileSync(join(source, 'deployments/engram.deploy.yaml'), nonDefaultModel);
+    runOk('node', ['tools/generate-deployments.mjs'], { cwd: source });
+    reference.nonDefault = generatedFiles(source);
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('`pnpm changeset version` bumps the five packages together and writes their changelogs', () => {
+    const before = JSON.parse(readFileSync(join(workspaceRoot, 'packages/helm/package.json'), 'utf8')).version;
+    const [major, minor] = before.split('.').map(Number);
+    expect(releasedVersion).toBe(`${major}.${minor + 1}.0`);
+    for (const name of packages) {
+      const dir = join(source, 'packages', name.replace('@engram/', ''));
+      expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version, name).toBe(releasedVersion);
+      const changelog = readFileSync(join(dir, 'CHANGELOG.md'), 'utf8');
+      expect(changelog, name).toContain(`# ${name}\n\n## ${releasedVersion}`);
+    }
+    expect(readFileSync(join(source, 'packages/helm/CHANGELOG.md'), 'utf8')).toContain(changesetSummary);
+    expect(existsSync(join(source, '.changeset/release-check.md'))).toBe(false);
+  });
+
+  it('`pnpm release` publishes every package at that version and tags it', () => {
+    for (const name of packages) {
+      expect(published.stdout + published.stderr).toContain(`${name}@${releasedVersion}`);
+      const view = runOk('npm', ['view', name, 'version', 'dependencies', '--json'], { env: registry.env });
+      const { version, dependencies = {} } = JSON.parse(view.stdout) as {
+        version: string;
+        dependencies?: Record<string, string>;
+      };
+      expect(version, name).toBe(releasedVersion);
+      // workspace: ranges are replaced by the released versions on publish.
+      for (const [dependency, range] of Object.entries(dependencies))
+        if (dependency.startsWith('@engram/')) expect(range, `${name} → ${dependency}`).toBe(releasedVersion);
+    }
+    const tags = git(source, ['tag', '--list']).stdout.split('\n');
+    for (const name of packages) expect(tags).toContain(`${name}@${releasedVersion}`);
+  });
+
+  describe.each(nodeLines)('a new Nx workspace on Node.js %s', (line) => {
+    let fresh: string;
+    const onLine = (command: string, args: string[], cwd: string, timeoutSeconds = 600) => {
+      const result = run('node', [join(workspaceRoot, 'tools/node-line.mjs'), line, command, ...args], {
+        cwd,
+        timeoutSeconds,
+        env: { ...registry.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false' },
+      });
+      if (result.status !== 0)
+        throw new Error(
+          `${command} ${args.join(' ')} on Node.js ${line} exited ${result.status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}\nregistry:\n${registry.log().slice(-2000)}`,
+        );
+      return result;
+    };
+    const generate = (generator: string) => onLine('npx', ['nx', 'g', generator, '--no-interactive'], fresh);
+
+    beforeAll(() => {
+      const parent = join(scratch, `node${line}`);
+      mkdirSync(parent);
+      onLine(
+        'npx',
+        [
+          '--yes',
+          `create-nx-workspace@${nxVersion}`,
+          'fresh',
+          '--preset=npm',
+          '--pm=npm',
+          '--nxCloud=skip',
+          '--interactive=false',
+        ],
+        parent,
+        900,
+      );
+      fresh = join(parent, 'fresh');
+      const node = onLine('node', ['--version'], fresh).stdout.trim();
+      expect(node.startsWith(`v${line}.`)).toBe(true);
+    }, 1_200_000);
+
+    it('`nx add` installs the released version of every package', () => {
+      for (const name of packages) onLine('npx', ['nx', 'add', name], fresh);
+      const manifest = JSON.parse(readFileSync(join(fresh, 'package.json'), 'utf8'));
+      for (const name of packages) {
+        expect(manifest.devDependencies[name], name).toBeDefined();
+        const installed = JSON.parse(readFileSync(join(fresh, 'node_modules', name, 'package.json'), 'utf8'));
+        expect(installed.version, name).toBe(releasedVersion);
+      }
+    });
+
+    it('the generators write what this repository generates for the default model', () => {
+      for (const generator of firstRun) generate(generator);
+      expectSameFiles(generatedFiles(fresh), reference.default);
+    });
+
+    it('running every generator again changes nothing', () => {
+      git(fresh, ['add', '-A']);
+      git(fresh, ['commit', '-q', '-m', 'Engram deployments']);
+      for (const { generator } of deploymentGenerators) generate(generator);
+      expect(git(fresh, ['status', '--porcelain']).stdout).toBe('');
+    });
+
+    it('a non-default model gives what this repository generates for it', () => {
+      writeFileSync(join(fresh, 'deployments/engram.deploy.yaml'), nonDefaultModel);
+      for (const { generator } of deploymentGenerators) generate(generator);
+      expectSameFiles(generatedFiles(fresh), reference.nonDefault);
+    });
+  });
+});
