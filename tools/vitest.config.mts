@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { reporting } from './vitest-reports.mts';
+import { reporting } from './vitest-reports.mjs';
 
 export default defineConfig({
   test: {

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { reporting } from '../../tools/vitest-reports.mts';
+import { reporting } from '../../tools/vitest-reports.mjs';
 
 export default defineConfig({
   test: {

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { reporting } from '../vitest-reports.mts';
+import { reporting } from '../vitest-reports.mjs';
 
 // End-to-end tests drive real tools (Docker engine, BuildKit, scanners): one file at a time, long timeouts.
 export default defineConfig({

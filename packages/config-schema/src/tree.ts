@@ -1,4 +1,4 @@
-import type { Tree } from '@nx/devkit';
+import type { Tree } from 'nx/src/devkit-exports';
 import { defaultConfigPath, modelFromText } from './load-config';
 import type { EngramDeployModel } from './normalize';
 

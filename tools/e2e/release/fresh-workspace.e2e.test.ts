@@ -9,8 +9,16 @@ import { startLocalRegistry, type LocalRegistry } from '../support/registry';
 // into a new Nx workspace, generators run there. Its output must equal this repository's.
 
 const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'].map((name) => `@engram/${name}`);
-const nodeLines = ['20', '24'];
 const nxVersion: string = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')).devDependencies.nx;
+/**
+ * The workspaces users bring: this repository's Nx on each Node.js line the packages declare and
+ * the registry serves, and the newest release of the previous Nx major, which the peer range admits.
+ */
+const freshWorkspaces = [
+  { node: '20', nx: nxVersion },
+  { node: '24', nx: nxVersion },
+  { node: '20', nx: String(Number(nxVersion.split('.')[0]) - 1) },
+];
 const { generators: deploymentGenerators } = JSON.parse(
   readFileSync(join(workspaceRoot, 'tools/deployment-generators.json'), 'utf8'),
 ) as { generators: { generator: string }[] };
@@ -137,7 +145,7 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     for (const name of packages) expect(tags).toContain(`${name}@${releasedVersion}`);
   });
 
-  describe.each(nodeLines)('a new Nx workspace on Node.js %s', (line) => {
+  describe.each(freshWorkspaces)('a new Nx $nx workspace on Node.js $node', ({ node: line, nx }) => {
     let fresh: string;
     const onLine = (command: string, args: string[], cwd: string, timeoutSeconds = 600) => {
       const result = run('node', [join(workspaceRoot, 'tools/node-line.mjs'), line, command, ...args], {
@@ -154,13 +162,13 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     const generate = (generator: string) => onLine('npx', ['nx', 'g', generator, '--no-interactive'], fresh);
 
     beforeAll(() => {
-      const parent = join(scratch, `node${line}`);
+      const parent = join(scratch, `node${line}-nx${nx}`);
       mkdirSync(parent);
       onLine(
         'npx',
         [
           '--yes',
-          `create-nx-workspace@${nxVersion}`,
+          `create-nx-workspace@${nx}`,
           'fresh',
           '--preset=npm',
           '--pm=npm',
@@ -173,6 +181,8 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
       fresh = join(parent, 'fresh');
       const node = onLine('node', ['--version'], fresh).stdout.trim();
       expect(node.startsWith(`v${line}.`)).toBe(true);
+      const installedNx = JSON.parse(readFileSync(join(fresh, 'node_modules/nx/package.json'), 'utf8')).version;
+      expect(installedNx === nx || installedNx.startsWith(`${nx}.`), `nx ${installedNx}`).toBe(true);
     }, 1_200_000);
 
     it('`nx add` installs the released version of every package', () => {

@@ -16,7 +16,7 @@ const stack = [
 describe('compose generator', () => {
   it('writes the Compose file and every file it mounts', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     await composeGenerator(tree, {});
     for (const path of stack) expect(tree.exists(path), path).toBe(true);
     expect(tree.read('deployments/docker/config/engram/config.toml', 'utf-8')).toContain('http_bind = "0.0.0.0"');
@@ -24,7 +24,7 @@ describe('compose generator', () => {
 
   it('changes nothing when run twice', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     await composeGenerator(tree, {});
     const first = tree.listChanges().map((c) => [c.path, c.content?.toString()]);
     await composeGenerator(tree, {});

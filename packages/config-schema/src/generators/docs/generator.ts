@@ -1,4 +1,4 @@
-import type { Tree } from '@nx/devkit';
+import type { Tree } from 'nx/src/devkit-exports';
 import { generatedHeader } from '../../generated-header';
 import { renderConfigurationReference } from '../../render-reference';
 import type { DocsGeneratorSchema } from './schema';

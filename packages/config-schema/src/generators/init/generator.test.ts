@@ -7,7 +7,7 @@ import { initGenerator } from './generator';
 describe('init generator', () => {
   it('writes a default model that validates and points editors at the schema', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     const text = tree.read('deployments/engram.deploy.yaml', 'utf-8') ?? '';
     expect(text).toMatch(
       /^# yaml-language-server: \$schema=\.\.\/node_modules\/@engram\/config-schema\/schema\/engram-deploy\.schema\.json\n/,
@@ -17,10 +17,10 @@ describe('init generator', () => {
 
   it('is idempotent: a second run changes nothing', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     const before = tree.read('deployments/engram.deploy.yaml', 'utf-8');
     const changesBefore = tree.listChanges().length;
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     expect(tree.read('deployments/engram.deploy.yaml', 'utf-8')).toBe(before);
     expect(tree.listChanges().length).toBe(changesBefore);
   });
@@ -28,13 +28,13 @@ describe('init generator', () => {
   it('never overwrites an existing model', async () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('deployments/engram.deploy.yaml', 'name: mine\n');
-    await initGenerator(tree, { skipFormat: true, name: 'other' });
+    await initGenerator(tree, { name: 'other' });
     expect(tree.read('deployments/engram.deploy.yaml', 'utf-8')).toBe('name: mine\n');
   });
 
   it('writes elsewhere on request, with a schema path relative to that place', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true, config: 'ops/prod/engram.yaml', name: 'memory' });
+    await initGenerator(tree, { config: 'ops/prod/engram.yaml', name: 'memory' });
     const text = tree.read('ops/prod/engram.yaml', 'utf-8') ?? '';
     expect(text).toContain('$schema=../../node_modules/@engram/config-schema/');
     expect(text).toContain('name: memory');
@@ -42,7 +42,7 @@ describe('init generator', () => {
 
   it('rejects an invalid name before writing anything', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await expect(initGenerator(tree, { skipFormat: true, name: 'Not Valid' })).rejects.toThrow(
+    await expect(initGenerator(tree, { name: 'Not Valid' })).rejects.toThrow(
       /name: has the wrong format/,
     );
     expect(tree.exists('deployments/engram.deploy.yaml')).toBe(false);

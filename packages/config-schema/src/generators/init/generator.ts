@@ -1,4 +1,4 @@
-import { formatFiles, joinPathFragments, type Tree } from '@nx/devkit';
+import { joinPathFragments, type Tree } from 'nx/src/devkit-exports';
 import { posix } from 'node:path';
 import { generatedHeader } from '../../generated-header';
 import { defaultConfigPath, modelFromText } from '../../load-config';
@@ -34,7 +34,6 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema): P
   const content = renderDefaultModel(configPath, options.name ?? 'engram');
   modelFromText(content, configPath);
   tree.write(configPath, content);
-  if (!options.skipFormat) await formatFiles(tree);
 }
 
 export default initGenerator;

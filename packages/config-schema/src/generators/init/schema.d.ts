@@ -1,5 +1,4 @@
 export interface InitGeneratorSchema {
   config?: string;
   name?: string;
-  skipFormat?: boolean;
 }

@@ -19,14 +19,14 @@ describe('dockerfile generator', () => {
 
   it('writes into another directory on request', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     await dockerfileGenerator(tree, { directory: 'ops/image' });
     expect(tree.exists('ops/image/Dockerfile')).toBe(true);
   });
 
   it('changes nothing when run twice', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     await dockerfileGenerator(tree, {});
     const first = tree.listChanges().map((c) => [c.path, c.content?.toString()]);
     await dockerfileGenerator(tree, {});

@@ -6,7 +6,7 @@ import { chartGenerator } from './generator';
 describe('chart generator', () => {
   it('writes the chart and changes nothing when run twice', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, {});
     await chartGenerator(tree, {});
     expect(tree.exists('deployments/helm/engram/templates/statefulset.yaml')).toBe(true);
     const first = tree.listChanges().map((c) => [c.path, c.content?.toString()]);

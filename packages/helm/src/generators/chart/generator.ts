@@ -1,4 +1,4 @@
-import type { Tree } from '@nx/devkit';
+import type { Tree } from 'nx/src/devkit-exports';
 import { readModelFromTree, writeRenderedFiles } from '@engram/config-schema';
 import { chartFiles } from '../../render-chart';
 import type { ChartGeneratorSchema } from './schema';

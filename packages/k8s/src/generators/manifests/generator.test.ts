@@ -7,7 +7,7 @@ import { allGenerator, networkpolicyGenerator, pvcGenerator, statefulsetGenerato
 async function workspace(model?: string): Promise<Tree> {
   const tree = createTreeWithEmptyWorkspace();
   if (model) tree.write('deployments/engram.deploy.yaml', model);
-  else await initGenerator(tree, { skipFormat: true });
+  else await initGenerator(tree, {});
   return tree;
 }
 

@@ -1,4 +1,4 @@
-import type { Tree } from '@nx/devkit';
+import type { Tree } from 'nx/src/devkit-exports';
 import { readModelFromTree } from '@engram/config-schema';
 import { kubernetesFiles, type SliceName } from '../../manifests';
 import type { ManifestsGeneratorSchema } from './schema';
