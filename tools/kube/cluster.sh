@@ -467,7 +467,8 @@ start_cluster() {
   name=$(node_name)
   printf '%s\n' "$name" >"$node/node-name"
 
-  "$here/apiserver.sh" start "$version" >/dev/null || fail_start "kube-apiserver did not start"
+  # Without our lock: etcd and the apiserver would inherit it and hold it for their life.
+  "$here/apiserver.sh" start "$version" >/dev/null {lock_fd}>&- || fail_start "kube-apiserver did not start"
 
   client_cert kube-controller-manager "/CN=system:kube-controller-manager"
   client_cert kube-scheduler "/CN=system:kube-scheduler"
