@@ -7,6 +7,7 @@ import {
   buildEngramImage,
   diagnostics,
   engramRepository,
+  engramStatus,
   expectedMemories,
   figure,
   helmLive,
@@ -65,7 +66,8 @@ function helmOk(...args: string[]): Result {
   const result = helmLive(...args);
   if (result.status !== 0) {
     const namespaceIndex = args.indexOf('--namespace');
-    const where = namespaceIndex >= 0 ? diagnostics(args[namespaceIndex + 1]) : '';
+    const inNamespace = namespaceIndex >= 0 ? args[namespaceIndex + 1] : undefined;
+    const where = inNamespace ? diagnostics(inNamespace) : '';
     throw new Error(`helm ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}\n${where}`);
   }
   return result;
@@ -122,13 +124,24 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     restrictedNamespace(seedNamespace);
     const started = performance.now();
     const install = helmOk(
-      'install', 'engram', chartDirectory, '--namespace', seedNamespace,
-      '-f', valuesFile('seed-test-values', seedTestValues), '-f', localImages(firstTag),
-      '--wait', '--timeout', '5m',
+      'install',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      seedNamespace,
+      '-f',
+      valuesFile('seed-test-values', seedTestValues),
+      '-f',
+      localImages(firstTag),
+      '--wait',
+      '--timeout',
+      '5m',
     );
     figure('helm install --wait (seed test-values) to Ready', (performance.now() - started) / 1000);
     expect(install.stderr).not.toMatch(/error/i);
-    expect(helmOk('get', 'manifest', 'engram', '--namespace', seedNamespace).stdout).not.toMatch(/kind: ServiceMonitor/);
+    expect(helmOk('get', 'manifest', 'engram', '--namespace', seedNamespace).stdout).not.toMatch(
+      /kind: ServiceMonitor/,
+    );
     const view = enginePod(seedNamespace);
     expect(view.spec.containers[0].resources.requests.cpu).toBe('2');
     const claim = kubectlJson('get', 'pvc', 'data-engram-0', '-n', seedNamespace);
@@ -145,9 +158,18 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     kubectlOk('apply', '-f', join(workspaceRoot, 'tools/kube/crds/servicemonitor.yaml'));
     kubectlOk('wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com');
     helmOk(
-      'install', 'engram', chartDirectory, '--namespace', seedNamespace,
-      '-f', valuesFile('seed-test-values', seedTestValues), '-f', localImages(firstTag),
-      '--wait', '--timeout', '5m',
+      'install',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      seedNamespace,
+      '-f',
+      valuesFile('seed-test-values', seedTestValues),
+      '-f',
+      localImages(firstTag),
+      '--wait',
+      '--timeout',
+      '5m',
     );
     const monitor = kubectlJson('get', 'servicemonitor', 'engram', '-n', seedNamespace);
     expect(monitor.spec.endpoints[0].path).toBe('/metrics/prometheus');
@@ -163,14 +185,27 @@ describe('the generated Helm chart on a real single-node cluster', () => {
   it('7c. installs with default values (--wait), and helm test passes', async () => {
     restrictedNamespace(namespace);
     const started = performance.now();
-    helmOk('install', 'engram', chartDirectory, '--namespace', namespace, '-f', localImages(firstTag), '--wait', '--timeout', '5m');
+    helmOk(
+      'install',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(firstTag),
+      '--wait',
+      '--timeout',
+      '5m',
+    );
     figure('helm install --wait (default values) to Ready', (performance.now() - started) / 1000);
     // The hook pod is deleted once it succeeds (hook-delete-policy), so its logs are gone by then: the
     // memory it wrote is the proof that its round trip ran against this release.
     const test = helmOk('test', 'engram', '--namespace', namespace, '--timeout', '3m');
     expect(test.stdout).toMatch(/TEST SUITE:\s+engram-test[\s\S]*Phase:\s+Succeeded/);
     await withEngram(namespace, async (baseUrl) => {
-      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+$/.test(content))).toBe(true);
+      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+$/.test(content))).toBe(
+        true,
+      );
     });
   });
 
@@ -189,13 +224,24 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     writeFileSync(join(nextChart, 'Chart.yaml'), chartYaml.replace(/^version: 0\.1\.0$/m, 'version: 0.1.1'));
 
     const started = performance.now();
-    const upgrade = helmOk('upgrade', 'engram', nextChart, '--namespace', namespace, '-f', localImages(nextTag), '--wait', '--timeout', '5m');
+    const upgrade = helmOk(
+      'upgrade',
+      'engram',
+      nextChart,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(nextTag),
+      '--wait',
+      '--timeout',
+      '5m',
+    );
     figure('helm upgrade --wait (new chart version and image)', (performance.now() - started) / 1000);
     expect(upgrade.stdout + upgrade.stderr).not.toMatch(/immutable|Forbidden/i);
 
     const { value: after } = await waitForPodReady(namespace, 'engram-0', 120, before.metadata.uid);
     expect(after.spec.containers[0].image).toBe(`${engramRepository}:${nextTag}`);
-    expect(after.status.containerStatuses![0].image).toBe(`${engramRepository}:${nextTag}`);
+    expect(engramStatus(after).image).toBe(`${engramRepository}:${nextTag}`);
     expect(revisions().at(-1)).toMatchObject({ revision: 2, status: 'deployed', chart: 'engram-0.1.1' });
     expect(kubectlJson('get', 'configmap', 'engram-config', '-n', namespace).data).toEqual(configBefore);
     await withEngram(namespace, async (baseUrl) => {
@@ -211,7 +257,7 @@ describe('the generated Helm chart on a real single-node cluster', () => {
 
     const { value: after } = await waitForPodReady(namespace, 'engram-0', 120, before.metadata.uid);
     expect(after.spec.containers[0].image).toBe(`${engramRepository}:${firstTag}`);
-    expect(after.status.containerStatuses![0].image).toBe(`${engramRepository}:${firstTag}`);
+    expect(engramStatus(after).image).toBe(`${engramRepository}:${firstTag}`);
     expect(revisions().at(-1)).toMatchObject({ revision: 3, status: 'deployed', chart: 'engram-0.1.0' });
     const firstManifest = helmOk('get', 'manifest', 'engram', '--namespace', namespace, '--revision', '1').stdout;
     const currentManifest = helmOk('get', 'manifest', 'engram', '--namespace', namespace).stdout;
@@ -227,16 +273,40 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     const history = revisions().length;
 
     // The chart's schema refuses a second replica before anything reaches the cluster.
-    const replicas = helmLive('upgrade', 'engram', chartDirectory, '--namespace', namespace, '-f', localImages(firstTag),
-      '--set', 'statefulset.replicas=2', '--wait', '--timeout', '2m');
+    const replicas = helmLive(
+      'upgrade',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(firstTag),
+      '--set',
+      'statefulset.replicas=2',
+      '--wait',
+      '--timeout',
+      '2m',
+    );
     expect(replicas.status).not.toBe(0);
     expect(replicas.stderr).toMatch(/values don't meet the specifications of the schema/);
     expect(revisions().length).toBe(history);
 
     // A new claim size is a change to the StatefulSet's immutable claim template: the API refuses it
     // (the chart README's documented path is a claim migration), and no object of the release changes.
-    const size = helmLive('upgrade', 'engram', chartDirectory, '--namespace', namespace, '-f', localImages(firstTag),
-      '--set', 'persistence.size=30Gi', '--wait', '--timeout', '2m');
+    const size = helmLive(
+      'upgrade',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(firstTag),
+      '--set',
+      'persistence.size=30Gi',
+      '--wait',
+      '--timeout',
+      '2m',
+    );
     expect(size.status).not.toBe(0);
     expect(size.stderr).toMatch(/Forbidden: updates to statefulset spec for fields other than/);
     expect(releaseObjectVersions()).toEqual(objectsBefore);
@@ -245,7 +315,18 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     expect(statefulSet.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('20Gi');
 
     // The release is not stuck: the next upgrade with the installed values goes through.
-    helmOk('upgrade', 'engram', chartDirectory, '--namespace', namespace, '-f', localImages(firstTag), '--wait', '--timeout', '5m');
+    helmOk(
+      'upgrade',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(firstTag),
+      '--wait',
+      '--timeout',
+      '5m',
+    );
     expect(revisions().at(-1)).toMatchObject({ status: 'deployed' });
     await withEngram(namespace, async (baseUrl) => {
       expect(await readMemories(baseUrl, memoryPrefix)).toEqual(expectedMemories(memoryPrefix, memoryCount));
@@ -273,7 +354,18 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     expect(kept.metadata.uid).toBe(claim.metadata.uid);
     expect(kept.status.phase).toBe('Bound');
 
-    helmOk('install', 'engram', chartDirectory, '--namespace', namespace, '-f', localImages(firstTag), '--wait', '--timeout', '5m');
+    helmOk(
+      'install',
+      'engram',
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '-f',
+      localImages(firstTag),
+      '--wait',
+      '--timeout',
+      '5m',
+    );
     await waitInCluster(namespace, 'engram-0 on the kept claim', () => enginePod(namespace), 60);
     expect(kubectlJson('get', 'pvc', 'data-engram-0', '-n', namespace).metadata.uid).toBe(claim.metadata.uid);
     await withEngram(namespace, async (baseUrl) => {

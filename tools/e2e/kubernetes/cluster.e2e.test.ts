@@ -11,6 +11,7 @@ import {
   containerProcess,
   diagnostics,
   engramRepository,
+  engramStatus,
   expectedMemories,
   figure,
   followLogs,
@@ -80,7 +81,10 @@ describe('the generated Kubernetes manifests on a real single-node cluster', () 
   let readyAt = '';
 
   it('1. apply -k: the StatefulSet becomes Ready and every probe passes', async () => {
-    const rendered = kubectlOk('kustomize', overlay(join(scratch, 'raw'), join(workspaceRoot, 'deployments/kubernetes')));
+    const rendered = kubectlOk(
+      'kustomize',
+      overlay(join(scratch, 'raw'), join(workspaceRoot, 'deployments/kubernetes')),
+    );
     expect(rendered.stdout).toContain(`image: ${engramRepository}:${imageTag}`);
 
     const started = performance.now();
@@ -105,7 +109,7 @@ describe('the generated Kubernetes manifests on a real single-node cluster', () 
     expect(probeFailuresAfter(namespace, 'engram-0', readyAt), diagnostics(namespace)).toEqual([]);
     const after = currentPod();
     expect(readySince(after)).toBe(readyAt);
-    expect(after.status.containerStatuses![0].restartCount).toBe(0);
+    expect(engramStatus(after).restartCount).toBe(0);
   });
 
   it('2. the claim is Bound and mounted writable at the data dir; the root filesystem is read-only; the process runs as 65534', async () => {
@@ -115,7 +119,7 @@ describe('the generated Kubernetes manifests on a real single-node cluster', () 
     const hostPath: string = volume.spec.local.path;
 
     const view = currentPod();
-    const pid = containerProcess(view.status.containerStatuses![0].containerID!);
+    const pid = containerProcess(engramStatus(view).containerID!);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     expect(status).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
     expect(status).toMatch(/^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
@@ -124,7 +128,7 @@ describe('the generated Kubernetes manifests on a real single-node cluster', () 
       .trim()
       .split('\n')
       .map((line) => line.split(' '));
-    const options = (point: string) => mounts.find((fields) => fields[4] === point)?.[5].split(',');
+    const options = (point: string) => mounts.find((fields) => fields[4] === point)?.[5]?.split(',');
     expect(options('/')).toContain('ro');
     expect(options('/data')).toContain('rw');
 
@@ -187,7 +191,7 @@ describe('the generated Kubernetes manifests on a real single-node cluster', () 
 
     const forward = await portForward(namespace, 'pod/engram-0', 7432);
     try {
-      const health = await (await fetch(`${forward.baseUrl}/api/v1/system/health`)).json();
+      const health = (await (await fetch(`${forward.baseUrl}/api/v1/system/health`)).json()) as { spaces: string[] };
       expect(health.spaces).toContain('kubee2e');
       expect(await readMemories(forward.baseUrl, memoryPrefix)).toEqual(expectedMemories(memoryPrefix, memoryCount));
     } finally {

@@ -116,7 +116,9 @@ export async function waitInCluster<T>(
     }
     await sleep(500);
   }
-  throw new Error(`timed out after ${timeoutSeconds} s waiting for ${what}${last ? ` (${last})` : ''}\n${diagnostics(namespace)}`);
+  throw new Error(
+    `timed out after ${timeoutSeconds} s waiting for ${what}${last ? ` (${last})` : ''}\n${diagnostics(namespace)}`,
+  );
 }
 
 export interface PodView {
@@ -133,6 +135,13 @@ export interface PodView {
 export function pod(namespace: string, name: string): PodView | undefined {
   const result = kubectl('get', 'pod', name, '-n', namespace, '-o', 'json');
   return result.status === 0 ? (JSON.parse(result.stdout) as PodView) : undefined;
+}
+
+/** The status of the pod's (only) Engram container. */
+export function engramStatus(view: PodView): NonNullable<PodView['status']['containerStatuses']>[number] {
+  const status = view.status.containerStatuses?.find((container) => container.name === 'engram');
+  if (!status) throw new Error(`pod ${view.metadata.name} has no engram container status`);
+  return status;
 }
 
 export function readySince(view: PodView | undefined): string | undefined {
@@ -263,7 +272,8 @@ export async function writeMemories(baseUrl: string, prefix: string, count: numb
       }),
     );
   }
-  if (failures.length) throw new Error(`remember failed for ${failures.length} memories: ${failures.slice(0, 5).join(', ')}`);
+  if (failures.length)
+    throw new Error(`remember failed for ${failures.length} memories: ${failures.slice(0, 5).join(', ')}`);
 }
 
 /** Every memory whose content contains `prefix` (at most 1000, the server's search limit). */
