@@ -4,7 +4,8 @@
 # kube-scheduler, a containerd of its own, CNI bridge networking, kubelet, kube-proxy and
 # CoreDNS, everything bound to 127.0.0.1 (CoreDNS and the pods to a bridge of their own).
 #
-#   tools/kube/cluster.sh prepare            build or install what start needs (cached)
+#   tools/kube/cluster.sh prepare            build or install the binaries start needs (cached);
+#                                            tools/kube/images.sh builds its images
 #   tools/kube/cluster.sh start              start (or reuse) it; prints the kubeconfig path
 #   tools/kube/cluster.sh stop               stop it and leave the machine as it was
 #   tools/kube/cluster.sh status             components, pids, memory, node
@@ -137,15 +138,16 @@ prepare() {
   if ((${#missing[@]})); then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}: apt-get install them as root"
     log "installing ${missing[*]} from Debian"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
-      { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
+    # The lock timeout: the Docker harness may be installing its own packages at the same time.
+    local apt=(apt-get -o DPkg::Lock::Timeout=600)
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2 ||
+      { "${apt[@]}" update >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >&2; }
   fi
   if ! command -v containerd >/dev/null || ! command -v runc >/dev/null; then
     die "containerd and runc are missing: tools/docker/ensure.sh installs them with docker.io"
   fi
   ENGRAM_KUBE_COMPONENTS="$KUBE_CLUSTER_COMPONENTS" "$here/build.sh" "$version"
   "$here/build-coredns.sh"
-  "$here/images.sh" >/dev/null
 }
 
 # ---------------------------------------------------------------- start
@@ -450,6 +452,8 @@ start_cluster() {
     stop_cluster
   fi
   prepare
+  # The images come from the Docker engine (tools/docker/ensure.sh must have run).
+  "$here/images.sh" >/dev/null
   for port in $((base)) $((base + 1)) $((base + 2)) "$kcm_port" "$scheduler_port" "$kubelet_port" \
     "$kubelet_healthz_port" "$proxy_healthz_port" "$proxy_metrics_port" "$coredns_ready_port"; do
     if ss -Hltn "sport = :$port" | grep -q .; then
@@ -608,6 +612,11 @@ unmount_under() {
 
 stop_cluster() {
   local pid c
+  # Nothing of ours is there: leave the machine alone (no chain or cgroup is touched).
+  if [[ ! -d $node && ! -d $state && ! -f $host_snapshot ]]; then
+    log "not running"
+    return 0
+  fi
   # Stopping the controllers first means nothing recreates the pods deleted below.
   stop_process coredns
   stop_process kube-controller-manager

@@ -51,24 +51,29 @@ function lockHarness(): Promise<() => void> {
 
 /**
  * Brings the harness up once per run: the Docker engine with BuildKit and the local base images,
- * the scanners and the kube-apiserver builds. The three are independent (only the first uses apt),
- * so on a new machine their builds overlap; the Prometheus test image needs the engine first.
+ * the scanners and the Kubernetes builds (validation apiservers, then the single-node cluster). The
+ * three are independent, so on a new machine their builds overlap; the Prometheus test image and the
+ * cluster's images need the engine first.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const unlock = await lockHarness();
   const started = performance.now();
   // Start from no running kube-apiserver: one left by an earlier, interrupted run would be reused.
   await script('tools/kube/apiserver.sh', ['stop-all']);
+  await script('tools/kube/cluster.sh', ['stop']);
   const outputs = await Promise.all([
     script('tools/docker/ensure.sh'),
     script('tools/scanners/install.sh'),
-    script('tools/kube/build.sh'),
+    // The cluster's binaries after the apiservers': one Go build at a time on two cores.
+    script('tools/kube/build.sh').then(async (built) => built + (await script('tools/kube/cluster.sh', ['prepare']))),
   ]);
   outputs.push(await script('tools/docker/build-monitoring-images.sh'));
+  outputs.push(await script('tools/kube/images.sh'));
   process.stdout.write(`${outputs.join('')}harness ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   // Whatever an interrupted file left running.
   return async () => {
     await script('tools/kube/apiserver.sh', ['stop-all']);
+    await script('tools/kube/cluster.sh', ['stop']);
     unlock();
   };
 }
