@@ -29,6 +29,11 @@ SUITE=trixie
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 require_root
+# pause.c is compiled here, statically.
+if ! command -v gcc >/dev/null || [[ ! -f /usr/lib/x86_64-linux-gnu/libc.a && ! -f /usr/lib/$(gcc -dumpmachine)/libc.a ]]; then
+  log "installing gcc and libc6-dev from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends gcc libc6-dev binutils >&2
+fi
 docker image inspect "$RUNTIME_BASE" >/dev/null 2>&1 || die "$RUNTIME_BASE is missing: run tools/docker/ensure.sh first"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
