@@ -42,8 +42,10 @@ const omitted: Record<string, string[]> = { kubernetes: ['namespace'] };
  */
 export const rejectedSeedValues: Record<string, string> = {
   serviceAccount: 'Set kubernetes.serviceAccount instead (create, name, annotations, automountToken).',
-  securityContext: 'Set security.* instead (runAsUser, runAsGroup, fsGroup, fsGroupChangePolicy): one block for the pod and the container.',
-  containerSecurityContext: 'Set security.* instead (readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities, seccompProfile).',
+  securityContext:
+    'Set security.* instead (runAsUser, runAsGroup, fsGroup, fsGroupChangePolicy): one block for the pod and the container.',
+  containerSecurityContext:
+    'Set security.* instead (readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities, seccompProfile).',
   nodeSelector: 'Set scheduling.nodeSelector instead.',
   tolerations: 'Set scheduling.tolerations instead.',
   affinity: 'Set scheduling.affinity (a Kubernetes Affinity object) instead.',
@@ -51,7 +53,8 @@ export const rejectedSeedValues: Record<string, string> = {
   topologySpreadConstraints: 'Set scheduling.topologySpreadConstraints instead.',
   podAnnotations: 'Set kubernetes.podAnnotations instead.',
   podLabels: 'Set kubernetes.podLabels instead.',
-  config: "Set engram.* instead (server, featureFlags, memorySpaces, security, persistence, extra); Engram has no [consolidation], [cache] or [performance] sections, and runtime.logLevel sets the log level.",
+  config:
+    'Set engram.* instead (server, featureFlags, memorySpaces, security, persistence, extra); Engram has no [consolidation], [cache] or [performance] sections, and runtime.logLevel sets the log level.',
   env: 'Set kubernetes.extraEnv instead; Engram reads only the variables the chart already sets.',
   extraVolumes: 'Set kubernetes.extraVolumes instead.',
   extraVolumeMounts: 'Set kubernetes.extraVolumeMounts instead.',
@@ -64,7 +67,8 @@ const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
   service: {
     httpPort: 'Set ports.http instead: one port for the container, the probes and the Services.',
     grpcPort: 'Set ports.grpc instead.',
-    loadBalancerIP: 'Deprecated by Kubernetes (1.24); use the annotations of your load balancer controller in service.annotations.',
+    loadBalancerIP:
+      'Deprecated by Kubernetes (1.24); use the annotations of your load balancer controller in service.annotations.',
     sessionAffinityTimeoutSeconds: "Not modelled: Kubernetes' default ClientIP timeout (3 hours) applies.",
   },
   autoscaling: {
@@ -75,10 +79,12 @@ const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
   },
   persistence: {
     accessMode: 'Set persistence.accessModes (a list) instead.',
-    dataSource: 'Not supported: a claim template cannot be restored from a data source through this chart; restore into an existing claim and set persistence.existingClaim.',
+    dataSource:
+      'Not supported: a claim template cannot be restored from a data source through this chart; restore into an existing claim and set persistence.existingClaim.',
   },
   networkPolicy: {
-    policyTypes: 'Always Ingress and Egress; shape the rules with allowExternal, ingressFrom, allowDnsEgress and extraEgress.',
+    policyTypes:
+      'Always Ingress and Egress; shape the rules with allowExternal, ingressFrom, allowDnsEgress and extraEgress.',
     ingress: 'Set networkPolicy.ingressFrom (peers) with allowExternal false instead.',
     egress: 'Set networkPolicy.extraEgress instead.',
   },
@@ -87,6 +93,12 @@ const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
 function rejected(reason: string): JsonSchema {
   return { description: `Not used by this chart. ${reason}`, not: {} };
 }
+
+/** The test pod's own resources: small, and enough for sh and three curl calls. */
+const testResources = {
+  requests: { cpu: '10m', memory: '16Mi' },
+  limits: { cpu: '100m', memory: '64Mi' },
+};
 
 /** Values only the chart has. */
 const helmOnlySchema: Record<string, JsonSchema> = {
@@ -121,7 +133,7 @@ const helmOnlySchema: Record<string, JsonSchema> = {
       },
       storageClass: {
         description:
-          "StorageClass of the data claim when persistence.storageClass is empty (persistence.storageClass wins). Empty uses the cluster default; '-' asks for no class (storageClassName: \"\"). Fixed at install: see the README on changing it.",
+          'StorageClass of the data claim when persistence.storageClass is empty (persistence.storageClass wins). Empty uses the cluster default; \'-\' asks for no class (storageClassName: ""). Fixed at install: see the README on changing it.',
         type: 'string',
         pattern: '^(-|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
         default: '',
@@ -161,6 +173,25 @@ const helmOnlySchema: Record<string, JsonSchema> = {
         type: 'array',
         items: { type: 'string' },
         default: [],
+      },
+      resources: {
+        description:
+          'Requests and limits of the test pod. Set a quantity to null to leave it out, e.g. the CPU request on a node whose CPUs Engram requests in full.',
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          requests: {
+            description: 'Requests of the test pod.',
+            $ref: '#/$defs/resourceSet',
+            default: testResources.requests,
+          },
+          limits: {
+            description: 'Limits of the test pod.',
+            $ref: '#/$defs/resourceSet',
+            default: testResources.limits,
+          },
+        },
       },
     },
   },
@@ -204,7 +235,7 @@ export function renderValuesSchema(): Record<string, unknown> {
   persistence.storageClass = {
     ...persistence.storageClass,
     description:
-      "StorageClass of the claim. Empty uses global.storageClass, else the cluster default; '-' asks for no class (storageClassName: \"\"). Wins over global.storageClass. Fixed at install: see the README on changing it.",
+      'StorageClass of the claim. Empty uses global.storageClass, else the cluster default; \'-\' asks for no class (storageClassName: ""). Wins over global.storageClass. Fixed at install: see the README on changing it.',
   };
   const apiKeySecret = (properties.kubernetes?.properties as Record<string, JsonSchema>).apiKeySecret as JsonSchema;
   (apiKeySecret.properties as Record<string, JsonSchema>).value = {
@@ -282,6 +313,7 @@ export function chartValues(model: EngramDeployModel): Record<string, unknown> {
   values.tests = {
     image: { repository: 'docker.io/curlimages/curl', tag: '8.17.0', pullPolicy: 'IfNotPresent' },
     pullSecrets: [],
+    resources: clone(testResources),
   };
   return values;
 }

@@ -780,12 +780,14 @@ spec:
           curl --fail --silent --show-error --max-time 10 "$ENGRAM_URL/api/v1/memories/search?query=$marker" | grep -q "$marker"
           echo "round trip of $marker passed"
       resources:
+        {{- with include "engram.quantities" .Values.tests.resources.requests | trim }}
         requests:
-          cpu: 10m
-          memory: 16Mi
+          {{- . | nindent 10 }}
+        {{- end }}
+        {{- with include "engram.quantities" .Values.tests.resources.limits | trim }}
         limits:
-          cpu: 100m
-          memory: 64Mi
+          {{- . | nindent 10 }}
+        {{- end }}
       securityContext:
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true

@@ -62,6 +62,17 @@ function localImages(tag: string): string {
   });
 }
 
+/**
+ * The seed values request 2000m of CPU, all this two-CPU node has: the test pod, which requests 10m
+ * and limits 100m by default, fits beside Engram only without a CPU request (a limit alone would
+ * become the request).
+ */
+function testPodWithoutCpu(): string {
+  return valuesFile('test-pod-without-cpu', {
+    tests: { resources: { requests: { cpu: null }, limits: { cpu: null } } },
+  });
+}
+
 function helmOk(...args: string[]): Result {
   const result = helmLive(...args);
   if (result.status !== 0) {
@@ -154,7 +165,7 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     helmOk('uninstall', 'engram', '--namespace', seedNamespace, '--wait', '--timeout', '2m');
   });
 
-  it('7b. with the ServiceMonitor CRD installed first, the seed values create the ServiceMonitor', async () => {
+  it('7b. with the ServiceMonitor CRD installed first, the seed values create the ServiceMonitor, and helm test passes', async () => {
     kubectlOk('apply', '-f', join(workspaceRoot, 'tools/kube/crds/servicemonitor.yaml'));
     kubectlOk('wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com');
     helmOk(
@@ -167,6 +178,8 @@ describe('the generated Helm chart on a real single-node cluster', () => {
       valuesFile('seed-test-values', seedTestValues),
       '-f',
       localImages(firstTag),
+      '-f',
+      testPodWithoutCpu(),
       '--wait',
       '--timeout',
       '5m',
@@ -177,7 +190,14 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     await withEngram(seedNamespace, async (baseUrl) => {
       expect(await readMemories(baseUrl, `${memoryPrefix}-seed`)).toEqual(expectedMemories(`${memoryPrefix}-seed`, 10));
     });
-    // Two CPUs requested on a two-CPU node leave no room for the test pod: free the node for the rest.
+    const test = helmOk('test', 'engram', '--namespace', seedNamespace, '--timeout', '3m');
+    expect(test.stdout).toMatch(/TEST SUITE:\s+engram-test[\s\S]*Phase:\s+Succeeded/);
+    await withEngram(seedNamespace, async (baseUrl) => {
+      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+$/.test(content))).toBe(
+        true,
+      );
+    });
+    // Engram holds both CPUs of the node: free it for the rest.
     helmOk('uninstall', 'engram', '--namespace', seedNamespace, '--wait', '--timeout', '2m');
     kubectlOk('delete', 'namespace', seedNamespace, '--wait=true', '--timeout=120s');
   });
