@@ -471,13 +471,8 @@ start_cluster() {
   name=$(node_name)
   printf '%s\n' "$name" >"$node/node-name"
 
-  # Without our lock: etcd and the apiserver would inherit it and hold it for their life. A
-  # second attempt because one start saw the apiserver exit at once with an empty log, cause
-  # not found (apiserver.sh keeps that log in logs/failed-start-VERSION).
-  if ! "$here/apiserver.sh" start "$version" >/dev/null {lock_fd}>&-; then
-    log "kube-apiserver did not start; trying once more"
-    "$here/apiserver.sh" start "$version" >/dev/null {lock_fd}>&- || fail_start "kube-apiserver did not start"
-  fi
+  # Without our lock: etcd and the apiserver would inherit it and hold it for their life.
+  "$here/apiserver.sh" start "$version" >/dev/null {lock_fd}>&- || fail_start "kube-apiserver did not start"
 
   client_cert kube-controller-manager "/CN=system:kube-controller-manager"
   client_cert kube-scheduler "/CN=system:kube-scheduler"
