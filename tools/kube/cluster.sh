@@ -88,6 +88,27 @@ stop_process() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# What this invocation spawned, by name: the pid (why_gone can then tell an exit from a kill)
+# and the command, quoted (a component that vanished at once is started once more).
+declare -A spawned_pids=() spawned_commands=() respawned=()
+
+# why_gone NAME: what became of a component spawned here that owned_pid no longer recognises.
+why_gone() {
+  local pid=${spawned_pids[$1]:-} status=0
+  if [[ -z $pid ]]; then
+    printf 'not started here'
+  elif kill -0 "$pid" 2>/dev/null; then
+    printf 'pid %s still runs, as: %s' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
+  else
+    wait "$pid" 2>/dev/null || status=$?
+    if ((status > 128)); then
+      printf 'pid %s was ended by signal %s' "$pid" "$((status - 128))"
+    else
+      printf 'pid %s exited with status %s' "$pid" "$status"
+    fi
+  fi
+}
+
 # spawn NAME CMD...: detached (own session, outlives this script), logs to node/logs.
 spawn() {
   local name=$1 pid i
@@ -95,6 +116,8 @@ spawn() {
   setsid "$@" </dev/null >"$node/logs/$name.log" 2>&1 {lock_fd}>&- &
   pid=$!
   printf '%s\n' "$pid" >"$node/$name.pid"
+  spawned_pids[$name]=$pid
+  spawned_commands[$name]=$(printf '%q ' "$@")
   for ((i = 0; i < 100; i++)); do
     owned_pid "$name" >/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || return 0
@@ -543,10 +566,19 @@ EOF
   write_corefile
   spawn coredns "$coredns_bin" -conf "$node/Corefile"
 
-  local i
+  local i gone
   for ((i = 0; ; i++)); do
     for c in containerd kubelet kube-controller-manager kube-scheduler kube-proxy coredns; do
-      owned_pid "$c" >/dev/null || fail_start "$c exited"
+      owned_pid "$c" >/dev/null && continue
+      # Rarely a component (as the apiserver, see apiserver.sh) is gone within its first second
+      # with nothing in its log: start such a one once more, and fail on anything else.
+      gone=$(why_gone "$c")
+      if [[ -n ${respawned[$c]:-} || -s $node/logs/$c.log || $gone == *'still runs'* ]]; then
+        fail_start "$c exited ($gone)"
+      fi
+      respawned[$c]=1
+      log "$c ended with an empty log ($gone); starting it once more"
+      eval "spawn $c ${spawned_commands[$c]}"
     done
     if node_ready "$name"; then break; fi
     ((i < node_ready_timeout * 2)) || fail_start "node $name not Ready after ${node_ready_timeout}s"
