@@ -148,20 +148,24 @@ fail_start() {
 
 # Pids this invocation spawned, by name: why_gone can then tell an exit from a kill.
 declare -A spawned_pids=()
+gone_reason=
 
-# why_gone NAME: what became of a process spawned here that owned_pid no longer recognises.
+# why_gone NAME: sets gone_reason to what became of a process spawned here that owned_pid no
+# longer recognises.
 why_gone() {
   local pid=${spawned_pids[$1]:-} status=0
   if [[ -z $pid ]]; then
-    printf 'not started here'
-  elif kill -0 "$pid" 2>/dev/null; then
-    printf 'pid %s still runs, as: %s' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
+    gone_reason='not started here'
+  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
+    gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
   else
+    # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:
+    # only this shell, the parent, can collect the status.
     wait "$pid" 2>/dev/null || status=$?
     if ((status > 128)); then
-      printf 'pid %s was ended by signal %s' "$pid" "$((status - 128))"
+      gone_reason="pid $pid was ended by signal $((status - 128))"
     else
-      printf 'pid %s exited with status %s' "$pid" "$status"
+      gone_reason="pid $pid exited with status $status"
     fi
   fi
 }
@@ -276,7 +280,8 @@ start_version() {
     gone=
     for ((i = 0; ; i++)); do
       if ! owned_pid "$state" kube-apiserver >/dev/null; then
-        gone=$(why_gone kube-apiserver)
+        why_gone kube-apiserver
+        gone=$gone_reason
         break
       fi
       if [[ $(curl_admin "$state" "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; then

@@ -91,20 +91,24 @@ stop_process() {
 # What this invocation spawned, by name: the pid (why_gone can then tell an exit from a kill)
 # and the command, quoted (a component that vanished at once is started once more).
 declare -A spawned_pids=() spawned_commands=() respawned=()
+gone_reason=
 
-# why_gone NAME: what became of a component spawned here that owned_pid no longer recognises.
+# why_gone NAME: sets gone_reason to what became of a component spawned here that owned_pid
+# no longer recognises.
 why_gone() {
   local pid=${spawned_pids[$1]:-} status=0
   if [[ -z $pid ]]; then
-    printf 'not started here'
-  elif kill -0 "$pid" 2>/dev/null; then
-    printf 'pid %s still runs, as: %s' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
+    gone_reason='not started here'
+  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
+    gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
   else
+    # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:
+    # only this shell, the parent, can collect the status.
     wait "$pid" 2>/dev/null || status=$?
     if ((status > 128)); then
-      printf 'pid %s was ended by signal %s' "$pid" "$((status - 128))"
+      gone_reason="pid $pid was ended by signal $((status - 128))"
     else
-      printf 'pid %s exited with status %s' "$pid" "$status"
+      gone_reason="pid $pid exited with status $status"
     fi
   fi
 }
@@ -572,7 +576,8 @@ EOF
       owned_pid "$c" >/dev/null && continue
       # Rarely a component (as the apiserver, see apiserver.sh) is gone within its first second
       # with nothing in its log: start such a one once more, and fail on anything else.
-      gone=$(why_gone "$c")
+      why_gone "$c"
+      gone=$gone_reason
       if [[ -n ${respawned[$c]:-} || -s $node/logs/$c.log || $gone == *'still runs'* ]]; then
         fail_start "$c exited ($gone)"
       fi
