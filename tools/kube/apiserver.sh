@@ -146,30 +146,6 @@ fail_start() {
   die "$version: $what (logs kept in $keep)"
 }
 
-# Pids this invocation spawned, by name: why_gone can then tell an exit from a kill.
-declare -A spawned_pids=()
-gone_reason=
-
-# why_gone NAME: sets gone_reason to what became of a process spawned here that owned_pid no
-# longer recognises.
-why_gone() {
-  local pid=${spawned_pids[$1]:-} status=0
-  if [[ -z $pid ]]; then
-    gone_reason='not started here'
-  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
-    gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
-  else
-    # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:
-    # only this shell, the parent, can collect the status.
-    wait "$pid" 2>/dev/null || status=$?
-    if ((status > 128)); then
-      gone_reason="pid $pid was ended by signal $((status - 128))"
-    else
-      gone_reason="pid $pid exited with status $status"
-    fi
-  fi
-}
-
 # spawn STATE NAME CMD...: run detached (setsid: no terminal and a process group of its
 # own, so it outlives this script and whatever ends the caller's group), output to
 # STATE/logs/NAME.log, pid to STATE/NAME.pid.

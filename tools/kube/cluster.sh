@@ -88,30 +88,9 @@ stop_process() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
-# What this invocation spawned, by name: the pid (why_gone can then tell an exit from a kill)
-# and the command, quoted (a component that vanished at once is started once more).
-declare -A spawned_pids=() spawned_commands=() respawned=()
-gone_reason=
-
-# why_gone NAME: sets gone_reason to what became of a component spawned here that owned_pid
-# no longer recognises.
-why_gone() {
-  local pid=${spawned_pids[$1]:-} status=0
-  if [[ -z $pid ]]; then
-    gone_reason='not started here'
-  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
-    gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
-  else
-    # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:
-    # only this shell, the parent, can collect the status.
-    wait "$pid" 2>/dev/null || status=$?
-    if ((status > 128)); then
-      gone_reason="pid $pid was ended by signal $((status - 128))"
-    else
-      gone_reason="pid $pid exited with status $status"
-    fi
-  fi
-}
+# The commands this invocation spawned, quoted by name (a component that vanished at once is
+# started once more), and those it started again.
+declare -A spawned_commands=() respawned=()
 
 # spawn NAME CMD...: detached (own session, outlives this script), logs to node/logs.
 spawn() {

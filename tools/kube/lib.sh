@@ -125,3 +125,29 @@ etcd_binary() {
   fi
   command -v etcd
 }
+
+# Pids a script spawned, by name (its spawn records them): why_gone can then tell an exit from
+# a kill.
+declare -A spawned_pids=()
+gone_reason=
+
+# why_gone NAME: sets gone_reason to what became of a process spawned by this shell that is no
+# longer recognised as running.
+# shellcheck disable=SC2034 # gone_reason is read by the scripts that source this file
+why_gone() {
+  local pid=${spawned_pids[$1]:-} status=0
+  if [[ -z $pid ]]; then
+    gone_reason='not started here'
+  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
+    gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
+  else
+    # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:
+    # only this shell, the parent, can collect the status.
+    wait "$pid" 2>/dev/null || status=$?
+    if ((status > 128)); then
+      gone_reason="pid $pid was ended by signal $((status - 128))"
+    else
+      gone_reason="pid $pid exited with status $status"
+    fi
+  fi
+}
