@@ -2,7 +2,11 @@
 # Builds the two local base images that Engram's Dockerfile is built and tested with here,
 # from Debian trixie packages, because no container registry can be reached:
 #
-#   localhost/engram-rust-builder:trixie  Rust toolchain and Engram's native build deps
+#   localhost/engram-rust-builder:trixie  like the official rust:*-slim-trixie: rustc and
+#                                         cargo (trixie-backports), gcc, libc6-dev and CA
+#                                         certificates, and nothing of Engram's own build
+#                                         dependencies, so the Dockerfile's package step is
+#                                         what installs them
 #   localhost/engram-runtime-base:trixie  distroless-like: the libraries of distroless
 #                                         `cc`, certificates, tzdata, users; no shell
 #
@@ -21,9 +25,10 @@ LOG_TAG=build-base-images
 SUITE=trixie
 BUILDER_IMAGE=localhost/engram-rust-builder:$SUITE
 RUNTIME_IMAGE=localhost/engram-runtime-base:$SUITE
-# Engram's build needs protoc, pkg-config, hwloc, udev and OpenSSL headers and a C compiler
-# (see the runtime contract, "Build").
-BUILDER_PACKAGES=(rustc cargo gcc libc6-dev pkg-config libhwloc-dev libudev-dev libssl-dev protobuf-compiler ca-certificates)
+# What the official slim Rust image carries. Engram needs Rust 1.88 or newer: trixie has
+# 1.85, trixie-backports a current release.
+BUILDER_PACKAGES=(gcc libc6-dev ca-certificates)
+BUILDER_BACKPORTS_PACKAGES=(rustc cargo)
 # What distroless `cc` carries, in trixie's package names, and the libraries those need.
 RUNTIME_PACKAGES=(base-files netbase tzdata ca-certificates libc6 libgcc-s1 gcc-14-base libstdc++6 libgomp1
   libssl3t64 openssl-provider-legacy zlib1g libzstd1)
@@ -105,8 +110,8 @@ write_builder_sources() {
   local root=$1 mirror=$2 security=$3
   rm -f "$root/etc/apt/sources.list"
   {
-    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: %s\n' \
-      "$mirror" "$SUITE" "$SUITE" "$KEYRING"
+    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates %s-backports\nComponents: main\nSigned-By: %s\n' \
+      "$mirror" "$SUITE" "$SUITE" "$SUITE" "$KEYRING"
     if [[ -n $security ]]; then
       printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: %s\n' \
         "$security" "$SUITE" "$KEYRING"
@@ -143,20 +148,23 @@ build_builder_rootfs() {
   run_logged "$CACHE/logs/debootstrap-$SUITE.log" debootstrap --variant=minbase \
     --cache-dir="$CACHE/debootstrap-debs" "$gpg" "$SUITE" "$root" "$mirror"
 
-  # The build packages go in with apt inside the new tree rather than debootstrap's
-  # --include: debootstrap's resolver knows no virtual packages (libhwloc-dev needs
-  # libltdl-dev, which needs "automake-1.17", provided by automake) and installs from
-  # the release only, while apt also takes trixie's updates and security fixes.
+  # The packages go in with apt inside the new tree rather than debootstrap's --include:
+  # debootstrap installs from the release only, while apt also takes trixie's updates,
+  # security fixes and backports.
   # The chroot shares the host's network, so it only needs the host's resolver.
   write_builder_sources "$root" "$mirror" "$security"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
   mount -t proc proc "$root/proc"
-  log "installing ${BUILDER_PACKAGES[*]} (log: $CACHE/logs/builder-apt.log)"
+  log "installing ${BUILDER_PACKAGES[*]} ${BUILDER_BACKPORTS_PACKAGES[*]} (log: $CACHE/logs/builder-apt.log)"
+  # shellcheck disable=SC2016 # the script is the chroot shell's: it expands its own arguments
   run_logged "$CACHE/logs/builder-apt.log" in_chroot "$root" sh -c '
+    backports=$1
+    shift
     apt-get -q update &&
     apt-get -q -y upgrade &&
     apt-get -q -y --no-install-recommends install "$@" &&
-    apt-get -q clean' apt "${BUILDER_PACKAGES[@]}"
+    apt-get -q -y --no-install-recommends -t "$0" install $backports &&
+    apt-get -q clean' "$SUITE-backports" "${BUILDER_BACKPORTS_PACKAGES[*]}" "${BUILDER_PACKAGES[@]}"
   umount "$root/proc"
   rm -f "$root/etc/resolv.conf" "$root/etc/hostname"
 
@@ -168,7 +176,7 @@ build_builder_rootfs() {
 
 ensure_builder_image() {
   local recipe
-  recipe=$(recipe_hash "${BUILDER_PACKAGES[*]}" ensure_builder_image build_builder_rootfs \
+  recipe=$(recipe_hash "${BUILDER_PACKAGES[*]}" "${BUILDER_BACKPORTS_PACKAGES[*]}" ensure_builder_image build_builder_rootfs \
     write_builder_sources trim_rootfs)
   if image_is_current "$BUILDER_IMAGE" "$recipe"; then
     report reused "$BUILDER_IMAGE" "$(image_size "$BUILDER_IMAGE")"
@@ -198,31 +206,11 @@ ensure_builder_image() {
   report built "$BUILDER_IMAGE" "rustc $rust, $(image_size "$BUILDER_IMAGE") ($(since "$start"))"
 }
 
-# apt_trixie ARGS...: the host's apt, pointed at trixie through its own state under the
-# cache dir, so the host's package database and sources stay untouched.
-apt_trixie() {
-  local dir=$CACHE/apt-$SUITE
-  apt-get -q -o Dir::State="$dir/state" -o Dir::State::status="$dir/status" \
-    -o Dir::Cache="$dir/cache" -o Dir::Etc::SourceList="$dir/sources.list" \
-    -o Dir::Etc::SourceParts="$dir/none" -o Dir::Etc::Preferences="$dir/none" \
-    -o Dir::Etc::PreferencesParts="$dir/none" -o APT::Architecture="$(dpkg --print-architecture)" \
-    -o APT::Sandbox::User=root "$@"
-}
-
 download_runtime_debs() {
-  local dest=$1 mirror=$2 security=$3 dir=$CACHE/apt-$SUITE
-  mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
-  touch "$dir/status"
-  {
-    printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$mirror" "$SUITE"
-    printf 'deb [signed-by=%s] %s %s-updates main\n' "$KEYRING" "$mirror" "$SUITE"
-    if [[ -n $security ]]; then
-      printf 'deb [signed-by=%s] %s %s-security main\n' "$KEYRING" "$security" "$SUITE"
-    fi
-  } >"$dir/sources.list"
-  run_logged "$CACHE/logs/apt-$SUITE.log" apt_trixie update
+  local dest=$1
+  apt_suite_update "$SUITE"
   mkdir -p "$dest"
-  (cd "$dest" && run_logged "$CACHE/logs/apt-$SUITE-download.log" apt_trixie download "${RUNTIME_PACKAGES[@]}")
+  (cd "$dest" && run_logged "$CACHE/logs/apt-$SUITE-download.log" apt_suite "$SUITE" download "${RUNTIME_PACKAGES[@]}")
 }
 
 # Every Depends of the runtime packages must be met inside the set (but for the few
@@ -342,6 +330,8 @@ FROM $BUILDER_IMAGE AS build
 WORKDIR /src
 RUN printf 'fn main() { let v: Vec<String> = std::env::args().skip(1).collect(); println!("rust-ok {}", v.join(" ")); }\n' >main.rs \\
  && rustc -O -o /src/rust-check main.rs
+# The builder carries no OpenSSL headers, as the official slim image does not.
+RUN apt-get -q update && apt-get -q -y --no-install-recommends install libssl-dev
 RUN printf '#include <openssl/ssl.h>\n#include <stdio.h>\nint main(void) { SSL_CTX *c = SSL_CTX_new(TLS_client_method()); printf("openssl-ok %%s %%d\\\\n", OpenSSL_version(OPENSSL_VERSION), c != NULL); return c == NULL; }\n' >tls.c \\
  && gcc -O2 -o /src/tls-check tls.c -lssl -lcrypto
 
@@ -368,7 +358,7 @@ EOF
 ensure_runtime_image() {
   local recipe
   recipe=$(recipe_hash "${RUNTIME_PACKAGES[*]}" "${RUNTIME_UNMET_OK[*]}" "${FORBIDDEN_NAMES[*]}" \
-    ensure_runtime_image download_runtime_debs check_runtime_dependencies write_status_record \
+    ensure_runtime_image download_runtime_debs apt_suite apt_suite_update check_runtime_dependencies write_status_record \
     build_runtime_rootfs check_runtime_rootfs)
   if image_is_current "$RUNTIME_IMAGE" "$recipe"; then
     report reused "$RUNTIME_IMAGE" "$(image_size "$RUNTIME_IMAGE")"
@@ -382,7 +372,7 @@ ensure_runtime_image() {
   check_keyring
   local work=$RUN_TMP/runtime
   mkdir -p "$work"
-  download_runtime_debs "$work/debs" "$mirror" "$security"
+  download_runtime_debs "$work/debs"
   check_runtime_dependencies "$work/debs"
   build_runtime_rootfs "$work/rootfs" "$work/debs"
   check_runtime_rootfs "$work/rootfs"

@@ -4,6 +4,7 @@
 # links libc) and sits on the local distroless-like runtime base. Grafana is not built: its Go
 # module is AGPL and no image can be pulled (its provisioning is checked structurally instead).
 # Idempotent: an image whose recipe label matches this script is reused.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

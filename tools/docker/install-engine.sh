@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts a local Docker engine with BuildKit, plus the buildx and Compose v2
-# CLI plugins, on a machine that reaches Debian's packages and the Go module proxy but no
+# CLI plugins (Debian trixie's packages) and a Dockerfile frontend (built from the Go module
+# proxy), on a machine that reaches Debian's packages and the Go module proxy but no
 # container registry. Idempotent: when everything is in place a run only checks (seconds).
 #
 #   tools/docker/install-engine.sh
@@ -13,9 +14,11 @@ LOG_TAG=install-engine
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Pinned releases, all built from the Go module proxy (see README.md for the reasons).
-BUILDX_VERSION=v0.38.2
-COMPOSE_VERSION=v2.40.3
+# The buildx and Compose v2 CLI plugins come prebuilt from Debian trixie's docker-buildx and
+# docker-compose packages (static binaries that need only glibc): building them from the Go
+# module proxy cost about 13 minutes of a cold run on two cores.
+PLUGIN_SUITE=trixie
+PLUGIN_PACKAGES=(docker-buildx docker-compose)
 # The Dockerfile frontend is built from this BuildKit release: the engine's own frontend
 # (Debian's engine 20.10 embeds BuildKit 0.8) predates heredocs, COPY --link and
 # RUN --network, and no registry can serve `# syntax=docker/dockerfile:1` here.
@@ -149,7 +152,7 @@ go_cmd() {
   elif [[ -x /usr/local/go/bin/go ]]; then
     printf '/usr/local/go/bin/go\n'
   else
-    die "Go is needed to build buildx, Compose and the Dockerfile frontend from the Go module proxy"
+    die "Go is needed to build the Dockerfile frontend from the Go module proxy"
   fi
 }
 
@@ -208,14 +211,35 @@ install_plugin() {
   report installed "$name" "$PLUGIN_DIR/$name"
 }
 
+# debian_plugin PACKAGE: prints the path of the CLI plugin that Debian's PACKAGE ships,
+# downloading the package the first time (cached by package version).
+debian_plugin() {
+  local package=$1 version deb out work
+  version=$(apt_suite_cache "$PLUGIN_SUITE" show --no-all-versions "$package" 2>/dev/null | sed -n 's/^Version: //p')
+  [[ -n $version ]] || die "$PLUGIN_SUITE has no package $package"
+  out="$CACHE/bin/$package-${version//[^A-Za-z0-9.+-]/_}"
+  if [[ -x $out ]]; then
+    report reused "$package $version" "$out"
+    printf '%s\n' "$out"
+    return
+  fi
+  work=$(mktemp -d "$RUN_TMP/$package.XXXXXX")
+  (cd "$work" && run_logged "$CACHE/logs/apt-$package.log" apt_suite "$PLUGIN_SUITE" download "$package") ||
+    die "could not download $package from $PLUGIN_SUITE"
+  deb=$(find "$work" -name "${package}_*.deb" -print -quit)
+  dpkg-deb -x "$deb" "$work/root"
+  install -m 0755 "$work/root/usr/libexec/docker/cli-plugins/$package" "$out"
+  rm -rf "$work"
+  report fetched "$package $version" "$out (Debian $PLUGIN_SUITE)"
+  printf '%s\n' "$out"
+}
+
 ensure_plugins() {
-  local bin
-  bin=$(build_go_binary docker-buildx "$BUILDX_VERSION" github.com/docker/buildx cmd/buildx \
-    "-s -w -X github.com/docker/buildx/version.Version=$BUILDX_VERSION -X github.com/docker/buildx/version.Package=github.com/docker/buildx" "")
-  install_plugin "$bin" docker-buildx
-  bin=$(build_go_binary docker-compose "$COMPOSE_VERSION" github.com/docker/compose/v2 cmd \
-    "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" "")
-  install_plugin "$bin" docker-compose
+  local package
+  apt_suite_update "$PLUGIN_SUITE"
+  for package in "${PLUGIN_PACKAGES[@]}"; do
+    install_plugin "$(debian_plugin "$package")" "$package"
+  done
   docker buildx version >/dev/null 2>&1 || die "docker buildx does not run (plugin dir: $PLUGIN_DIR)"
   docker compose version >/dev/null 2>&1 || die "docker compose does not run (plugin dir: $PLUGIN_DIR)"
 }

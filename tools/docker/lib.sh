@@ -112,3 +112,38 @@ debian_mirror() {
   [[ -n $uri ]] || return 1
   printf '%s\n' "${uri%/}"
 }
+
+# apt_suite SUITE ARGS...: the host's apt pointed at Debian SUITE (its release, updates and
+# security archive) through a state of its own under the cache, with an empty package
+# database: the host's sources and packages stay untouched, and `install --download-only`
+# fetches a whole dependency closure. apt_suite_update SUITE writes the sources and
+# refreshes the package lists first.
+apt_suite() { apt_suite_run apt-get "$@"; }
+
+# apt_suite_cache SUITE ARGS...: apt-cache on the same state as apt_suite.
+apt_suite_cache() { apt_suite_run apt-cache "$@"; }
+
+apt_suite_run() {
+  local tool=$1 dir=$ENGRAM_DEPLOY_CACHE/apt-$2
+  shift 2
+  "$tool" -q -o Dir::State="$dir/state" -o Dir::State::status="$dir/status" \
+    -o Dir::Cache="$dir/cache" -o Dir::Etc::SourceList="$dir/sources.list" \
+    -o Dir::Etc::SourceParts="$dir/none" -o Dir::Etc::Preferences="$dir/none" \
+    -o Dir::Etc::PreferencesParts="$dir/none" -o APT::Architecture="$(dpkg --print-architecture)" \
+    -o APT::Sandbox::User=root "$@"
+}
+
+apt_suite_update() {
+  local suite=$1 dir=$ENGRAM_DEPLOY_CACHE/apt-$1 mirror security
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  mirror=$(debian_mirror archive) || die "no Debian archive URI in /etc/apt/sources*; set ENGRAM_DEBIAN_MIRROR"
+  security=$(debian_mirror security || true)
+  mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
+  : >"$dir/status"
+  {
+    printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite"
+    printf 'deb [signed-by=%s] %s %s-updates main\n' "$keyring" "$mirror" "$suite"
+    if [[ -n $security ]]; then printf 'deb [signed-by=%s] %s %s-security main\n' "$keyring" "$security" "$suite"; fi
+  } >"$dir/sources.list"
+  run_logged "$ENGRAM_DEPLOY_CACHE/logs/apt-$suite-update.log" apt_suite "$suite" update
+}

@@ -26,18 +26,8 @@ ready_timeout=${ENGRAM_KUBE_READY_TIMEOUT:-120}
 service_cidr=${ENGRAM_KUBE_SERVICE_CIDR:-10.96.0.0/16}
 first_service_ip=${ENGRAM_KUBE_FIRST_SERVICE_IP:-10.96.0.1}
 
-# owned_pid STATE NAME: the pid in STATE/NAME.pid if that process is alive and is ours.
-# Every process we start has its state dir on its command line, so a pid reused by some
-# other program is never signalled.
-owned_pid() {
-  local state=$1 name=$2 pid
-  [[ -f $state/$name.pid ]] || return 1
-  pid=$(<"$state/$name.pid")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state/" || return 1
-  printf '%s\n' "$pid"
-}
+# owned_pid STATE NAME: the pid in STATE/NAME.pid if the process started there still runs.
+owned_pid() { live_pid "$1/$2.pid"; }
 
 # stop_process STATE NAME: SIGTERM, up to 20 s for a clean exit, then SIGKILL.
 stop_process() {
@@ -148,22 +138,13 @@ fail_start() {
 
 # spawn STATE NAME CMD...: run detached (setsid: no terminal and a process group of its
 # own, so it outlives this script and whatever ends the caller's group), output to
-# STATE/logs/NAME.log, pid to STATE/NAME.pid.
+# STATE/logs/NAME.log, pid and start time to STATE/NAME.pid.
 spawn() {
   local state=$1 name=$2
   shift 2
   # The lock is closed for the child: a server holding it would block every later start.
   setsid "$@" </dev/null >"$state/logs/$name.log" 2>&1 {lock_fd}>&- &
-  local pid=$! i
-  printf '%s\n' "$pid" >"$state/$name.pid"
-  spawned_pids[$name]=$pid
-  # Until the child has exec'd, its command line is still ours and owned_pid would not
-  # recognise it: wait for the exec (milliseconds), so every later check is meaningful.
-  for ((i = 0; i < 100; i++)); do
-    owned_pid "$state" "$name" >/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.05
-  done
+  record_spawn "$name" "$state/$name.pid" $!
 }
 
 start_version() {
@@ -363,7 +344,10 @@ case $command in
     if [[ $# -eq 0 ]]; then
       mapfile -t all < <(started_versions)
       set -- "${all[@]}"
-      [[ $# -gt 0 ]] || { echo "nothing started"; exit 0; }
+      [[ $# -gt 0 ]] || {
+        echo "nothing started"
+        exit 0
+      }
     fi
     for v in "$@"; do status_version "$(normalize_version "$v")"; done
     ;;

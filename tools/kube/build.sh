@@ -7,7 +7,8 @@
 # ENGRAM_KUBE_COMPONENTS     binaries to build; default "kube-apiserver kubectl". A full
 #                            cluster adds kube-controller-manager kube-scheduler kubelet
 #                            kube-proxy: only the missing ones are built.
-# ENGRAM_KUBE_BUILD_TIMEOUT  seconds one version's build may take (default 2400)
+# ENGRAM_KUBE_BUILD_TIMEOUT  seconds one version's build may take (default 4800: a cold build shares two
+#                            cores with the other harness builds and the Engram release build)
 # ENGRAM_KUBE_GOCACHE        Go build cache (default <cache>/kube/go-build)
 #
 # Prints nothing on stdout; progress and a timing line per version go to stderr, and each
@@ -21,7 +22,7 @@ source "$here/lib.sh"
 export LOG_TAG=kube-build
 
 read -ra components <<<"${ENGRAM_KUBE_COMPONENTS:-kube-apiserver kubectl}"
-build_timeout=${ENGRAM_KUBE_BUILD_TIMEOUT:-2400}
+build_timeout=${ENGRAM_KUBE_BUILD_TIMEOUT:-4800}
 go_bin=$(find_go)
 # A cache of its own: builds of different releases share most objects, and its size is the
 # disk cost of this harness alone (`du` on it is the number the README quotes).

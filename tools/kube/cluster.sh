@@ -11,6 +11,8 @@
 #   tools/kube/cluster.sh status             components, pids, memory, node
 #   tools/kube/cluster.sh kubeconfig         the kubeconfig path of the running cluster
 #   tools/kube/cluster.sh import IMAGE...    copy images from the Docker engine into the node
+#   tools/kube/cluster.sh enforce            start kube-router's firewall: NetworkPolicies enforced
+#   tools/kube/cluster.sh ingress            start Traefik, the Ingress controller; prints its ports
 #
 # State lives in <cache>/kube/cluster (ENGRAM_KUBE_CLUSTER_STATE_DIR), apart from the
 # validation apiservers, and the ports in a block of its own (ENGRAM_KUBE_CLUSTER_PORT_BASE,
@@ -34,6 +36,9 @@ state=$(kube_state_dir "$version")
 node=$KUBE_STATE_ROOT/node
 bin=$(kube_bin_dir "$version")
 coredns_bin=$KUBE_CACHE/bin/coredns-$KUBE_COREDNS_VERSION/coredns
+kube_router_bin=$KUBE_CACHE/bin/kube-router-$KUBE_ROUTER_VERSION/kube-router
+traefik_bin=$KUBE_CACHE/bin/traefik-$KUBE_TRAEFIK_VERSION/traefik
+traefik_crds=$KUBE_CACHE/bin/traefik-$KUBE_TRAEFIK_VERSION/crds.yaml
 node_ready_timeout=${ENGRAM_KUBE_NODE_READY_TIMEOUT:-180}
 base=$(port_base "$version")
 kcm_port=$((base + 3))
@@ -43,6 +48,11 @@ kubelet_healthz_port=$((base + 6))
 proxy_healthz_port=$((base + 7))
 proxy_metrics_port=$((base + 8))
 coredns_ready_port=$((base + 9))
+# Traefik's entry points (plain HTTP, HTTPS, ping), in a block of their own above the cluster's.
+ingress_base=${ENGRAM_KUBE_INGRESS_PORT_BASE:-$((base + 500))}
+ingress_web_port=$ingress_base
+ingress_websecure_port=$((ingress_base + 1))
+ingress_ping_port=$((ingress_base + 2))
 # Pods live on a bridge of their own; its gateway address is also where CoreDNS answers.
 bridge=engram-cni0
 pod_cidr=${ENGRAM_KUBE_POD_CIDR:-10.244.0.0/24}
@@ -55,26 +65,16 @@ sysctls=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops
   kernel/keys/root_maxkeys kernel/keys/root_maxbytes net/ipv4/ip_forward
   net/ipv4/conf/all/route_localnet net/bridge/bridge-nf-call-iptables)
 host_snapshot=$KUBE_STATE_ROOT/host-before-start
-apt_packages=(containernetworking-plugins conntrack)
+# ipset: kube-router keeps the pods a NetworkPolicy selects in ipsets.
+apt_packages=(containernetworking-plugins conntrack ipset)
 cni_bin_dir=/usr/lib/cni
 ctr_cmd=(ctr --address "$node/containerd/containerd.sock" --namespace k8s.io)
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$state/kubeconfig" "$@"; }
 
-# owned_pid NAME: the pid in NAME.pid (node dir or apiserver state dir) if that process is
-# alive and carries our state root on its command line, so a reused pid is never signalled.
-owned_pid() {
-  local name=$1 file pid
-  for file in "$node/$name.pid" "$state/$name.pid"; do
-    [[ -f $file ]] || continue
-    pid=$(<"$file")
-    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || continue
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$KUBE_STATE_ROOT/" || continue
-    printf '%s\n' "$pid"
-    return 0
-  done
-  return 1
-}
+# owned_pid NAME: the pid in NAME.pid (node dir, or the apiserver's state dir) if the process
+# started there still runs.
+owned_pid() { live_pid "$node/$1.pid" || live_pid "$state/$1.pid"; }
 
 stop_process() {
   local name=$1 pid i
@@ -94,18 +94,11 @@ declare -A spawned_commands=() respawned=()
 
 # spawn NAME CMD...: detached (own session, outlives this script), logs to node/logs.
 spawn() {
-  local name=$1 pid i
+  local name=$1
   shift
   setsid "$@" </dev/null >"$node/logs/$name.log" 2>&1 {lock_fd}>&- &
-  pid=$!
-  printf '%s\n' "$pid" >"$node/$name.pid"
-  spawned_pids[$name]=$pid
+  record_spawn "$name" "$node/$name.pid" $!
   spawned_commands[$name]=$(printf '%q ' "$@")
-  for ((i = 0; i < 100; i++)); do
-    owned_pid "$name" >/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.05
-  done
 }
 
 fail_start() {
@@ -154,6 +147,7 @@ prepare() {
   fi
   ENGRAM_KUBE_COMPONENTS="$KUBE_CLUSTER_COMPONENTS" "$here/build.sh" "$version"
   "$here/build-coredns.sh"
+  "$here/build-enforcers.sh"
 }
 
 # ---------------------------------------------------------------- start
@@ -257,6 +251,8 @@ disabled_plugins = ["io.containerd.internal.v1.tracing", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$cni_bin_dir"
     conf_dir = "$node/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$KUBE_REGISTRY_HOSTS"
 EOF
   # No masquerade: pods talk to each other and to the host, never out. The firewall plugin
   # lets pod traffic through the FORWARD chain, whose policy Docker sets to DROP.
@@ -604,6 +600,15 @@ remove_chains() {
   done
 }
 
+# The sets kube-router keeps (KUBE-SRC-..., KUBE-DST-...), once no rule refers to them.
+remove_ipsets() {
+  local set
+  command -v ipset >/dev/null || return 0
+  for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE|kube-router)-' || true); do
+    ipset destroy "$set" 2>/dev/null || log "could not destroy ipset $set"
+  done
+}
+
 # The kubelet creates kubepods (and its QoS children) in every cgroup v1 hierarchy.
 remove_cgroups() {
   local dir
@@ -629,6 +634,8 @@ stop_cluster() {
     return 0
   fi
   # Stopping the controllers first means nothing recreates the pods deleted below.
+  stop_process traefik
+  stop_process kube-router
   stop_process coredns
   stop_process kube-controller-manager
   stop_process kube-scheduler
@@ -663,6 +670,7 @@ stop_cluster() {
   if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge" || true; fi
   remove_chains iptables
   remove_chains ip6tables
+  remove_ipsets
   restore_host
   if [[ -d $node ]]; then rm -rf --one-file-system "$node"; fi
   rm -rf "${state:?}"
@@ -684,14 +692,206 @@ restore_host() {
   for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
     if [[ -z ${netns_before[$ns]:-} && $ns == cni-* ]]; then ip netns delete "$ns" 2>/dev/null || true; fi
   done
-  if [[ -z ${existed[/var/log/containers]:-} ]]; then rm -rf /var/log/containers; fi
-  if [[ -z ${existed[/var/lib/cni]:-} ]]; then rm -rf /var/lib/cni; fi
-  if [[ -z ${existed[/var/lib/kubelet]:-} ]]; then rm -rf --one-file-system /var/lib/kubelet; fi
-  if [[ -z ${existed[/var/run/netns]:-} && -d /var/run/netns ]] && [[ -z $(ls -A /var/run/netns) ]]; then
+  if [[ -z ${existed["/var/log/containers"]:-} ]]; then rm -rf /var/log/containers; fi
+  if [[ -z ${existed["/var/lib/cni"]:-} ]]; then rm -rf /var/lib/cni; fi
+  if [[ -z ${existed["/var/lib/kubelet"]:-} ]]; then rm -rf --one-file-system /var/lib/kubelet; fi
+  if [[ -z ${existed["/var/run/netns"]:-} && -d /var/run/netns ]] && [[ -z $(ls -A /var/run/netns) ]]; then
     umount /var/run/netns 2>/dev/null || true
     rmdir /var/run/netns 2>/dev/null || true
   fi
   rm -f "$host_snapshot"
+}
+
+# ---------------------------------------------------------------- enforcers
+
+# Both run as host processes beside the other components and stop with the cluster. Traffic from
+# the node itself (kubelet probes, port-forward, Traefik) is admitted by kube-router, as by every
+# NetworkPolicy controller; traffic between pods goes through its rules.
+
+enforce() {
+  cluster_running || die "the cluster is not running: tools/kube/cluster.sh start"
+  [[ -x $kube_router_bin ]] || die "no kube-router: tools/kube/build-enforcers.sh kube-router"
+  if owned_pid kube-router >/dev/null; then
+    log "kube-router already enforces NetworkPolicies"
+    return
+  fi
+  local name i start=$EPOCHREALTIME
+  name=$(<"$node/node-name")
+  client_cert kube-router "/O=engram:kube-router/CN=engram:kube-router"
+  kubectl_admin apply -f - >/dev/null <<EOF || die "could not grant kube-router its reads"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: engram:kube-router
+rules:
+  - apiGroups: [""]
+    resources: [namespaces, pods, services, nodes, endpoints]
+    verbs: [get, list, watch]
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies]
+    verbs: [get, list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: engram:kube-router
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: engram:kube-router
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: Group
+    name: engram:kube-router
+EOF
+  spawn kube-router "$kube_router_bin" --kubeconfig="$node/kube-router.kubeconfig" \
+    --hostname-override="$name" --run-firewall=true --run-router=false --run-service-proxy=false \
+    --enable-cni=false --health-port=0 --metrics-port=0 --service-cluster-ip-range="$service_cidr" \
+    --iptables-sync-period=15s --v=1
+  # Ready once its first full sync has put the jump to its pod firewall into FORWARD.
+  for ((i = 0; i < 120; i++)); do
+    owned_pid kube-router >/dev/null || {
+      tail -n 20 "$node/logs/kube-router.log" >&2
+      die "kube-router exited"
+    }
+    if iptables -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'; then
+      log "kube-router enforces NetworkPolicies on node $name (ready in $(since "$start")s)"
+      return
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$node/logs/kube-router.log" >&2
+  die "kube-router did not program its firewall within 60s"
+}
+
+ingress() {
+  cluster_running || die "the cluster is not running: tools/kube/cluster.sh start"
+  [[ -x $traefik_bin && -s $traefik_crds ]] || die "no traefik: tools/kube/build-enforcers.sh traefik"
+  if ! owned_pid traefik >/dev/null; then
+    local start=$EPOCHREALTIME port token i
+    for port in "$ingress_web_port" "$ingress_websecure_port" "$ingress_ping_port"; do
+      if ss -Hltn "sport = :$port" | grep -q .; then
+        die "port $port is taken (ENGRAM_KUBE_INGRESS_PORT_BASE moves the ingress ports)"
+      fi
+    done
+    # Traefik's Kubernetes client takes a bearer token, not a client certificate: a
+    # ServiceAccount of its own, bound to what the Ingress provider reads.
+    kubectl_admin apply -f - >/dev/null <<EOF || die "could not create Traefik's account"
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: traefik
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: engram:traefik
+rules:
+  - apiGroups: [""]
+    resources: [services, secrets, nodes, endpoints, configmaps]
+    verbs: [get, list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [list, watch]
+  - apiGroups: [networking.k8s.io]
+    resources: [ingresses, ingressclasses]
+    verbs: [get, list, watch]
+  - apiGroups: [networking.k8s.io]
+    resources: [ingresses/status]
+    verbs: [update]
+  - apiGroups: [traefik.io]
+    resources:
+      - middlewares
+      - middlewaretcps
+      - ingressroutes
+      - ingressroutetcps
+      - ingressrouteudps
+      - traefikservices
+      - tlsoptions
+      - tlsstores
+      - serverstransports
+      - serverstransporttcps
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: engram:traefik
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: engram:traefik
+subjects:
+  - kind: ServiceAccount
+    name: traefik
+    namespace: kube-system
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: traefik
+spec:
+  controller: traefik.io/ingress-controller
+EOF
+    # Its CRD provider lists every kind it serves, so all of Traefik's CRDs exist before it starts
+    # (server-side: the definitions exceed the size of a client-side apply's annotation).
+    kubectl_admin apply --server-side --force-conflicts -f "$traefik_crds" >/dev/null ||
+      die "could not create Traefik's CRDs"
+    kubectl_admin wait --for condition=established --timeout=60s -f "$traefik_crds" >/dev/null ||
+      die "Traefik's CRDs were not established within 60s"
+    token=$(kubectl_admin create token traefik -n kube-system --duration=24h) || die "no token for Traefik"
+    # One static configuration source only: Traefik ignores its environment once it has a file
+    # or flags. The file, readable by root alone, keeps the token off the command line.
+    (
+      umask 077
+      cat >"$node/traefik.yaml" <<EOF
+global:
+  checkNewVersion: false
+  sendAnonymousUsage: false
+log:
+  level: INFO
+accessLog:
+  filePath: $node/logs/traefik-access.log
+entryPoints:
+  web:
+    address: 127.0.0.1:$ingress_web_port
+  websecure:
+    address: 127.0.0.1:$ingress_websecure_port
+  ping:
+    address: 127.0.0.1:$ingress_ping_port
+ping:
+  entryPoint: ping
+providers:
+  kubernetesIngress:
+    endpoint: https://127.0.0.1:$(apiserver_port "$version")
+    certAuthFilePath: $state/pki/ca.crt
+    token: $token
+  kubernetesCRD:
+    endpoint: https://127.0.0.1:$(apiserver_port "$version")
+    certAuthFilePath: $state/pki/ca.crt
+    token: $token
+EOF
+    )
+    spawn traefik "$traefik_bin" --configFile="$node/traefik.yaml"
+    for ((i = 0; ; i++)); do
+      owned_pid traefik >/dev/null || {
+        tail -n 20 "$node/logs/traefik.log" >&2
+        die "traefik exited"
+      }
+      if curl -fsS --max-time 2 "http://127.0.0.1:$ingress_ping_port/ping" >/dev/null 2>&1; then break; fi
+      ((i < 120)) || {
+        tail -n 20 "$node/logs/traefik.log" >&2
+        die "traefik not answering /ping after 60s"
+      }
+      sleep 0.5
+    done
+    log "traefik serves Ingresses (ready in $(since "$start")s)"
+  fi
+  printf 'web=%s websecure=%s\n' "$ingress_web_port" "$ingress_websecure_port"
 }
 
 # ---------------------------------------------------------------- status
@@ -704,7 +904,7 @@ status_cluster() {
   fi
   printf '%s cluster (apiserver https://127.0.0.1:%s): %s\n' "$version" "$(apiserver_port "$version")" \
     "$(cluster_running && echo 'node Ready' || echo 'NOT ready')"
-  for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns; do
+  for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns kube-router traefik; do
     if pid=$(owned_pid "$c"); then
       rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
       total=$((total + rss))
@@ -747,6 +947,14 @@ case $command in
   kubeconfig)
     cluster_running || die "the cluster is not running: tools/kube/cluster.sh start"
     printf '%s\n' "$state/kubeconfig"
+    ;;
+  enforce)
+    lock_cluster
+    enforce
+    ;;
+  ingress)
+    lock_cluster
+    ingress
     ;;
   import)
     [[ $# -ge 1 ]] || usage

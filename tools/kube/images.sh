@@ -23,10 +23,9 @@ PAUSE_VERSION=v1.35.4
 CLIENT_IMAGE=localhost/engram-test-client:trixie
 CLIENT_PACKAGES=(curl busybox-static)
 # What the test hook runs besides curl; busybox provides them.
-CLIENT_APPLETS=(sh grep date cat echo sleep)
+CLIENT_APPLETS=(sh grep sed awk date cat echo sleep test)
 RUNTIME_BASE=localhost/engram-runtime-base:trixie
 SUITE=trixie
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 require_root
 # pause.c is compiled here, statically.
@@ -68,33 +67,12 @@ DOCKERFILE
   run_logged "$ENGRAM_DEPLOY_CACHE/logs/build-pause-image.log" docker buildx build --load --tag "$PAUSE_IMAGE" "$work/pause"
 }
 
-# apt pointed at trixie through a private state under the cache, so the host's package
-# database stays untouched; an empty dpkg status makes `install --download-only` fetch the
-# whole dependency closure.
-apt_client() {
-  local dir=$ENGRAM_DEPLOY_CACHE/kube/apt-$SUITE
-  apt-get -q -o Dir::State="$dir/state" -o Dir::State::status="$dir/status" \
-    -o Dir::Cache="$dir/cache" -o Dir::Etc::SourceList="$dir/sources.list" \
-    -o Dir::Etc::SourceParts="$dir/none" -o Dir::Etc::Preferences="$dir/none" \
-    -o Dir::Etc::PreferencesParts="$dir/none" -o APT::Architecture="$(dpkg --print-architecture)" \
-    -o APT::Sandbox::User=root "$@"
-}
-
 build_client() {
-  local dir=$ENGRAM_DEPLOY_CACHE/kube/apt-$SUITE mirror security deb applet
-  mirror=$(debian_mirror archive) || die "no Debian archive URI in /etc/apt/sources*; set ENGRAM_DEBIAN_MIRROR"
-  security=$(debian_mirror security || true)
-  mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
-  : >"$dir/status"
-  {
-    printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$mirror" "$SUITE"
-    printf 'deb [signed-by=%s] %s %s-updates main\n' "$KEYRING" "$mirror" "$SUITE"
-    if [[ -n $security ]]; then printf 'deb [signed-by=%s] %s %s-security main\n' "$KEYRING" "$security" "$SUITE"; fi
-  } >"$dir/sources.list"
-  run_logged "$ENGRAM_DEPLOY_CACHE/logs/apt-kube-$SUITE.log" apt_client update
+  local dir=$ENGRAM_DEPLOY_CACHE/apt-$SUITE deb applet
+  apt_suite_update "$SUITE"
   rm -f "$dir"/cache/archives/*.deb
   run_logged "$ENGRAM_DEPLOY_CACHE/logs/apt-kube-$SUITE-download.log" \
-    apt_client install -y --download-only --no-install-recommends "${CLIENT_PACKAGES[@]}"
+    apt_suite "$SUITE" install -y --download-only --no-install-recommends "${CLIENT_PACKAGES[@]}"
   mkdir -p "$work/client/rootfs"
   for deb in "$dir"/cache/archives/*.deb; do
     dpkg-deb -x "$deb" "$work/client/rootfs"
@@ -135,4 +113,4 @@ ensure() {
 }
 
 ensure "$PAUSE_IMAGE" build_pause "$PAUSE_VERSION" "$PAUSE_IMAGE"
-ensure "$CLIENT_IMAGE" build_client apt_client "${CLIENT_PACKAGES[*]}" "${CLIENT_APPLETS[*]}" "$RUNTIME_BASE"
+ensure "$CLIENT_IMAGE" build_client apt_suite apt_suite_update "${CLIENT_PACKAGES[*]}" "${CLIENT_APPLETS[*]}" "$RUNTIME_BASE"

@@ -19,10 +19,21 @@ KUBE_CLUSTER_VERSION=v1.35.4
 KUBE_CLUSTER_COMPONENTS="kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy"
 # shellcheck disable=SC2034
 KUBE_COREDNS_VERSION=v1.14.7
+# The enforcers of the security tests (build-enforcers.sh): kube-router's firewall as the
+# NetworkPolicy controller (v2.1.0 is the newest v2 the Go module proxy serves), Traefik as the
+# Ingress controller.
+# shellcheck disable=SC2034
+KUBE_ROUTER_VERSION=v2.1.0
+# shellcheck disable=SC2034
+KUBE_TRAEFIK_VERSION=v3.7.13
 
 # Everything built or started lives outside the work tree, so a fresh clone reuses it.
 ENGRAM_DEPLOY_CACHE=${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}
 KUBE_CACHE=$ENGRAM_DEPLOY_CACHE/kube
+# Registries the cluster's containerd pulls from, one hosts.toml directory per host:port, read at
+# every pull (tools/registry/oci.sh adds the harness registry's).
+# shellcheck disable=SC2034
+KUBE_REGISTRY_HOSTS=${ENGRAM_KUBE_REGISTRY_HOSTS:-$KUBE_CACHE/registry-hosts}
 # Runtime state (certs, etcd data, logs, pids, kubeconfig) of each started version.
 KUBE_STATE_ROOT=${ENGRAM_KUBE_STATE_DIR:-$KUBE_CACHE/state}
 # Each version gets a block of 10 ports from this base, chosen by its minor, so two
@@ -126,10 +137,43 @@ etcd_binary() {
   command -v etcd
 }
 
-# Pids a script spawned, by name (its spawn records them): why_gone can then tell an exit from
-# a kill.
+# Processes are supervised by pid and start time, never by their command line: a pid file
+# holds "PID START", START being the process's start time in clock ticks since boot (field 22
+# of /proc/PID/stat). It is set at fork, survives exec and differs for a reused pid, so a check
+# made before, during or after the child's exec gives the same answer.
+
+# start_time PID: prints the start time of a running (not zombie) process.
+start_time() {
+  local stat fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # Fields after the command name, which may hold spaces: state is the first, start time the 20th.
+  read -r -a fields <<<"${stat##*) }"
+  [[ ${fields[0]:-Z} != [ZX] ]] || return 1
+  printf '%s\n' "${fields[19]}"
+}
+
+# Pids a script spawned, by name (record_spawn records them): why_gone can then tell an exit
+# from a kill.
 declare -A spawned_pids=()
 gone_reason=
+
+# record_spawn NAME PIDFILE PID: writes the pid file of a process this shell just started.
+record_spawn() {
+  local start
+  start=$(start_time "$3") || start=gone
+  printf '%s %s\n' "$3" "$start" >"$2"
+  spawned_pids[$1]=$3
+}
+
+# live_pid PIDFILE: prints the pid in PIDFILE when that very process still runs.
+live_pid() {
+  local pid start
+  [[ -f $1 ]] || return 1
+  read -r pid start <"$1" || true
+  [[ $pid =~ ^[0-9]+$ && -n $start ]] || return 1
+  [[ $(start_time "$pid") == "$start" ]] || return 1
+  printf '%s\n' "$pid"
+}
 
 # why_gone NAME: sets gone_reason to what became of a process spawned by this shell that is no
 # longer recognised as running.
@@ -138,7 +182,7 @@ why_gone() {
   local pid=${spawned_pids[$1]:-} status=0
   if [[ -z $pid ]]; then
     gone_reason='not started here'
-  elif [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^ZX]$ ]]; then
+  elif start_time "$pid" >/dev/null; then
     gone_reason="pid $pid still runs, as: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
   else
     # Gone, or a zombie not reaped yet (its command line is then empty). Not in a subshell:

@@ -9,7 +9,7 @@
 # as `kubectl apply -k` would). Each PATH is checked on its own, on every version.
 #
 #   --versions "V..."  releases to check (default: ENGRAM_KUBE_VERSIONS or those in lib.sh)
-#   --with-crds        install tools/kube/crds/*.yaml first (ServiceMonitor); also
+#   --with-crds        install tools/kube/crds/*.yaml first (ServiceMonitor, Middleware); also
 #                      ENGRAM_KUBE_WITH_CRDS=1
 #   --crd FILE         install this CRD first (repeatable)
 #   --keep-running     leave the apiservers this run started running (ENGRAM_KUBE_KEEP_RUNNING=1);
@@ -38,14 +38,36 @@ crds=()
 paths=()
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --versions) versions_arg=${2:?--versions needs a value}; shift 2 ;;
-    --with-crds) with_crds=1; shift ;;
-    --crd) crds+=("${2:?--crd needs a file}"); shift 2 ;;
-    --keep-running) keep_running=1; shift ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    --) shift; paths+=("$@"); break ;;
+    --versions)
+      versions_arg=${2:?--versions needs a value}
+      shift 2
+      ;;
+    --with-crds)
+      with_crds=1
+      shift
+      ;;
+    --crd)
+      crds+=("${2:?--crd needs a file}")
+      shift 2
+      ;;
+    --keep-running)
+      keep_running=1
+      shift
+      ;;
+    -h | --help)
+      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    --)
+      shift
+      paths+=("$@")
+      break
+      ;;
     -*) die "unknown option $1 (see --help)" ;;
-    *) paths+=("$1"); shift ;;
+    *)
+      paths+=("$1")
+      shift
+      ;;
   esac
 done
 [[ ${#paths[@]} -gt 0 ]] || die "no manifests given (see --help)"
@@ -107,10 +129,10 @@ metadata:
   namespace: $1
 EOF
   # apply merges labels: make sure nothing a manifest applied earlier relaxed them.
-  "${k[@]}" label --overwrite namespace "$1" >/dev/null \
+  "${k[@]}" label --overwrite namespace "$1" \
     pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest \
     pod-security.kubernetes.io/audit=restricted pod-security.kubernetes.io/audit-version=latest \
-    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest
+    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/warn-version=latest >/dev/null
 }
 
 install_crds() {

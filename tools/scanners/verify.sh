@@ -19,7 +19,10 @@ verbose=false
 source "$here/env.sh"
 
 for tool in checkov hadolint yamllint trivy helm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "verify: $tool missing, run tools/scanners/install.sh" >&2; exit 1; }
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "verify: $tool missing, run tools/scanners/install.sh" >&2
+    exit 1
+  }
 done
 
 # A fresh network namespace has only a downed loopback, so any attempt to

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const workspaceRoot = join(__dirname, '..', '..');
 const require = createRequire(__filename);
-const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'];
+const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm', 'systemd'];
 
 function packedFiles(name: string): string[] {
   const output = execFileSync('pnpm', ['pack', '--dry-run', '--json'], {
@@ -43,16 +43,16 @@ describe.each(packages)('the @engram/%s tarball', (name) => {
   it('holds nothing else: no tests, TypeScript sources, fixtures or build info', () => {
     const unexpected = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|LICENSE|generators\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
+        !/^(package\.json|README\.md|LICENSE|generators\.json|migrations\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
           file,
         ) || /\.test\.|tsbuildinfo|fixtures/.test(file),
     );
     expect(unexpected).toEqual([]);
   });
 
-  it('declares its Node engines and nx, for the current and previous major, as its one peer', () => {
+  it('declares its Node engines, and nx and @nx/devkit for the Nx majors the release test installs, as its peers', () => {
     expect(manifest.engines.node).toBe('>=20.19');
-    expect(manifest.peerDependencies).toEqual({ nx: '>=22.0.0 <25.0.0' });
+    expect(manifest.peerDependencies).toEqual({ '@nx/devkit': '>=22.0.0 <24.0.0', nx: '>=22.0.0 <24.0.0' });
     expect(manifest.publishConfig.access).toBe('public');
   });
 });

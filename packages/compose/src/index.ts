@@ -2,6 +2,8 @@ export {
   composeVariables,
   dockerCpus,
   dockerMemory,
+  exposureWarnings,
+  grafanaPasswordGuard,
   renderComposeFile,
   renderEnvExample,
   type ComposeVariable,

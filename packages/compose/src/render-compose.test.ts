@@ -1,8 +1,16 @@
 import { loadConfig, normalize } from '@engram/config-schema';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { composeVariables, dockerCpus, dockerMemory, renderComposeFile, renderEnvExample } from './render-compose';
+import {
+  composeVariables,
+  dockerCpus,
+  dockerMemory,
+  exposureWarnings,
+  renderComposeFile,
+  renderEnvExample,
+} from './render-compose';
 
 const everyOption = loadConfig(join(__dirname, '../../config-schema/test/fixtures/every-option.yaml'));
 const defaults = normalize({});
@@ -92,10 +100,46 @@ describe('renderComposeFile', () => {
     ]);
   });
 
+  it('has no default Grafana admin password: Grafana refuses to start without one, Engram alone still starts', () => {
+    const grafana = file.services.grafana;
+    expect(grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toBe('${GRAFANA_ADMIN_PASSWORD:-}');
+    expect(renderComposeFile(defaults)).not.toContain(':-admin}');
+    // The guard as the container runs it: Compose turns $$ into $, and /run.sh is Grafana's entry point.
+    const [shell, flag, script, name] = grafana.entrypoint as string[];
+    expect([shell, flag, name]).toEqual(['/bin/sh', '-c', 'grafana']);
+    const guard = (script as string).replaceAll('$$', '$');
+    const run = (password: string) =>
+      spawnSync('sh', ['-c', guard, 'grafana'], {
+        env: { PATH: process.env.PATH, GF_SECURITY_ADMIN_PASSWORD: password },
+        encoding: 'utf8',
+      });
+    const refused = run('');
+    expect(refused.status).toBe(78);
+    expect(refused.stderr).toContain('no admin password: set GRAFANA_ADMIN_PASSWORD in .env');
+    const started = run('s3cret-from-env');
+    expect(started.stderr).not.toContain('no admin password');
+    expect(started.stderr).toMatch(/\/run\.sh/); // it went on to exec Grafana's entry point
+  });
+
+  it('warns about nothing by default and about a publish address beyond this host', () => {
+    expect(exposureWarnings(defaults)).toEqual([]);
+    expect(exposureWarnings(normalize({ compose: { publishAddress: '::1' } }))).toEqual([]);
+    expect(
+      exposureWarnings(normalize({ compose: { publishAddress: '192.168.1.20' } })).map((w) => [w.path, w.given]),
+    ).toEqual([['compose.publishAddress', '"192.168.1.20"']]);
+  });
+
   it('puts Prometheus and Grafana behind the monitoring profile', () => {
     expect(file.services.prometheus.profiles).toEqual(['monitoring']);
     expect(file.services.grafana.profiles).toEqual(['monitoring']);
     expect(engram.profiles).toBeUndefined();
+  });
+
+  it('writes NEL, LS and PS as escapes, which a Go YAML reader does not fold into line breaks', () => {
+    const text = renderComposeFile(normalize({ runtime: { extraArgs: ['a\u0085b\u2028c\u2029d'] } } as never));
+    expect(text).not.toMatch(/[\u0085\u2028\u2029]/);
+    expect(text).toContain('"a\\Nb\\Lc\\Pd"');
+    expect(parse(text).services.engram.command).toContain('a\u0085b\u2028c\u2029d');
   });
 
   it('sets no fixed subnet, MTU or AppArmor profile by default', () => {

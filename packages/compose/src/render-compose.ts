@@ -1,20 +1,44 @@
 import {
   builderImage,
   configFilePath,
+  dockerCpus,
+  dockerMemory,
   engramImage,
   generatedHeader,
   healthCheckCommand,
   monitoringImage,
-  parseCpuQuantity,
-  parseMemoryQuantity,
   renderContainerEnv,
   runtimeBaseImage,
   startArguments,
+  type ConfigIssue,
   type EngramDeployModel,
 } from '@engram/config-schema';
+import { posix } from 'node:path';
 import { stringify } from 'yaml';
 
+export { dockerCpus, dockerMemory };
+
 export const packageName = '@engram/compose';
+
+/** Where the Compose stack is written, relative to the workspace root, unless --directory says otherwise. */
+export const defaultComposeDirectory = 'deployments/docker';
+
+/**
+ * The image build as Compose runs it from the stack's directory: the context is the workspace root
+ * (the Engram workspace the Dockerfile builds), the Dockerfile the one @engram/dockerfile writes into
+ * the same directory.
+ */
+export function composeBuildPaths(directory: string): { context: string; dockerfile: string } {
+  return {
+    context: posix.relative(directory, '.') || '.',
+    dockerfile: posix.join(directory, 'Dockerfile'),
+  };
+}
+
+/** host:port as a URL authority: IPv6 addresses in brackets. */
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
 
 /**
  * YAML 1.1 quoting (so `on`, `yes`, `0755` stay strings for every parser) and no anchors: each
@@ -32,19 +56,6 @@ export interface ComposeVariable {
 /** `${NAME:-default}`: operators override at `docker compose` time without editing the file. */
 function interpolate(variable: ComposeVariable): string {
   return `\${${variable.name}:-${variable.default}}`;
-}
-
-/** Docker units are binary: 4g is 4 GiB, matching the Kubernetes quantity 4Gi. */
-export function dockerMemory(quantity: string): string {
-  const bytes = parseMemoryQuantity(quantity);
-  if (bytes % 2 ** 30 === 0) return `${bytes / 2 ** 30}g`;
-  if (bytes % 2 ** 20 === 0) return `${bytes / 2 ** 20}m`;
-  if (bytes % 2 ** 10 === 0) return `${bytes / 2 ** 10}k`;
-  return String(bytes);
-}
-
-export function dockerCpus(quantity: string): string {
-  return String(parseCpuQuantity(quantity));
 }
 
 /** Every variable the Compose file interpolates, in the order .env.example lists them. */
@@ -75,7 +86,7 @@ export function composeVariables(model: EngramDeployModel): ComposeVariable[] {
       name: 'ENGRAM_PUBLISH_ADDRESS',
       default: compose.publishAddress,
       description:
-        'Host address the ports are published on. Keep 127.0.0.1 unless auth is on: the HTTP API has an unauthenticated /shutdown.',
+        'Host address the ports are published on. Keep 127.0.0.1: Engram has no authentication and its HTTP API serves an unauthenticated /shutdown; serve other hosts through a proxy with TLS and authentication.',
     },
     { name: 'ENGRAM_HOST_HTTP_PORT', default: String(ports.http), description: 'Host port of the HTTP API.' },
     { name: 'ENGRAM_HOST_GRPC_PORT', default: String(ports.grpc), description: 'Host port of the gRPC API.' },
@@ -100,9 +111,8 @@ export function composeVariables(model: EngramDeployModel): ComposeVariable[] {
     },
     {
       name: 'GRAFANA_ADMIN_PASSWORD',
-      default: 'admin',
-      description:
-        'Initial Grafana admin password; Grafana asks for a new one at first login. Set your own before publishing Grafana beyond 127.0.0.1.',
+      default: '',
+      description: `Grafana admin password, required by the profile "${compose.monitoring.profile}": Grafana refuses to start without one (there is no default). Choose your own, e.g. the output of \`openssl rand -base64 24\`.`,
     },
   );
   return variables;
@@ -118,13 +128,46 @@ function seconds(value: number): string {
   return `${value}s`;
 }
 
+/** Host addresses that keep a published port on this machine. */
+const loopbackAddresses = ['127.0.0.1', '::1'];
+
+/**
+ * Warnings (in the style of validation issues) for a valid model that opens Engram beyond this host:
+ * Engram has no authentication, so a port published on another address serves /shutdown to the network.
+ */
+export function exposureWarnings(model: EngramDeployModel): ConfigIssue[] {
+  const address = model.compose.publishAddress;
+  if (loopbackAddresses.includes(address)) return [];
+  return [
+    {
+      path: 'compose.publishAddress',
+      message: `publishes Engram's HTTP and gRPC ports (and Prometheus and Grafana) on ${address}, beyond this host: Engram has no authentication and serves an unauthenticated POST /shutdown to whoever reaches the port; prefer 127.0.0.1 behind a proxy with TLS and authentication`,
+      expected: '"127.0.0.1" or "::1"',
+      given: JSON.stringify(address),
+    },
+  ];
+}
+
+/**
+ * Grafana's entry point behind a guard: without an admin password it exits with the reason instead
+ * of starting with Grafana's default one. The variable is interpolated with an empty default rather
+ * than Compose's \`:?\` form, which Compose checks for every service, profile or not, so it would stop
+ * \`docker compose up\` of Engram alone. \`$$\` is Compose's escape for a literal \`$\`.
+ */
+export const grafanaPasswordGuard = [
+  '/bin/sh',
+  '-c',
+  'test -n "$$GF_SECURITY_ADMIN_PASSWORD" || { echo "no admin password: set GRAFANA_ADMIN_PASSWORD in .env" >&2; exit 78; }; exec /run.sh "$$@"',
+  'grafana',
+];
+
 /** The hardening every service of the stack gets. */
 const hardening = {
   cap_drop: ['ALL'],
   security_opt: ['no-new-privileges:true'],
 };
 
-function engramService(model: EngramDeployModel): Record<string, unknown> {
+function engramService(model: EngramDeployModel, directory: string): Record<string, unknown> {
   const { compose, runtime, security, resources, ports, persistence } = model;
   const v = (name: string) => variable(model, name);
   const [logLevelFlag, ...rest] = startArguments(model);
@@ -149,8 +192,7 @@ function engramService(model: EngramDeployModel): Record<string, unknown> {
 
   return {
     build: {
-      context: '../..',
-      dockerfile: 'deployments/docker/Dockerfile',
+      ...composeBuildPaths(directory),
       args: {
         BUILDER_IMAGE: v('ENGRAM_BUILDER_IMAGE'),
         RUNTIME_IMAGE: v('ENGRAM_RUNTIME_IMAGE'),
@@ -235,6 +277,7 @@ function monitoringServices(model: EngramDeployModel): Record<string, unknown> {
         './monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
         './monitoring/grafana/dashboards:/var/lib/grafana/dashboards:ro',
       ],
+      entrypoint: grafanaPasswordGuard,
       environment: { GF_SECURITY_ADMIN_PASSWORD: v('GRAFANA_ADMIN_PASSWORD'), GF_ANALYTICS_REPORTING_ENABLED: 'false' },
       ...hardening,
       networks: [compose.network.name],
@@ -253,30 +296,58 @@ function networks(model: EngramDeployModel): Record<string, unknown> {
   return { [name]: network };
 }
 
-/** deployments/docker/docker-compose.yml: Engram, and Prometheus and Grafana behind the monitoring profile. */
-export function renderComposeFile(model: EngramDeployModel): string {
+/**
+ * The model with every `$` of its strings doubled: Compose interpolates `$NAME` and `${NAME}` in every
+ * value of the file, so `$$` is how a model string keeps a literal `$` (`${HOME}` stays `${HOME}`
+ * instead of becoming the operator's home). Only the renderer's own `${NAME:-default}` interpolate.
+ */
+export function composeLiterals<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('$', '$$$$') as T;
+  if (Array.isArray(value)) return value.map(composeLiterals) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [composeLiterals(key), composeLiterals(item)]),
+    ) as T;
+  return value;
+}
+
+/** <directory>/docker-compose.yml: Engram, and Prometheus and Grafana behind the monitoring profile. */
+export function renderComposeFile(givenModel: EngramDeployModel, directory = defaultComposeDirectory): string {
+  const model = composeLiterals(givenModel);
   const volumes: Record<string, unknown> = {};
   if (model.persistence.enabled && !model.compose.dataVolume.hostPath) volumes[model.compose.dataVolume.name] = {};
   volumes['prometheus-data'] = {};
   volumes['grafana-data'] = {};
   const document = {
     name: model.name,
-    services: { engram: engramService(model), ...monitoringServices(model) },
+    services: { engram: engramService(model, directory), ...monitoringServices(model) },
     volumes,
     networks: networks(model),
   };
   const usage = [
     '#',
-    '# From this directory: `docker compose up -d` starts Engram on 127.0.0.1:7432 (HTTP) and :50051 (gRPC);',
+    `# From this directory: \`docker compose up -d\` starts Engram on ${hostPort(model.compose.publishAddress, model.ports.http)} (HTTP) and :${model.ports.grpc} (gRPC)`,
+    '# unless .env sets ENGRAM_PUBLISH_ADDRESS, ENGRAM_HOST_HTTP_PORT or ENGRAM_HOST_GRPC_PORT;',
     `# \`docker compose --profile ${model.compose.monitoring.profile} up -d\` adds Prometheus and Grafana.`,
     '# Variables and their defaults: .env.example.',
     '',
   ].join('\n');
-  return `${generatedHeader(packageName, '#')}${usage}${stringify(document, yamlOptions)}`;
+  return `${generatedHeader(packageName, '#', givenModel)}${usage}${escapeUnicodeLineBreaks(stringify(document, yamlOptions))}`;
+}
+
+const lineBreakEscapes: Record<string, string> = { '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' };
+
+/**
+ * Compose's YAML reader (Go) takes a raw NEL, LS or PS inside a quoted scalar for a line break and
+ * folds it, so the container would get another value than the model's. The YAML writer puts strings
+ * holding them in double quotes, where YAML's escapes `\N`, `\L` and `\P` keep each one exact.
+ */
+function escapeUnicodeLineBreaks(yaml: string): string {
+  return yaml.replace(/[\u0085\u2028\u2029]/g, (character) => lineBreakEscapes[character]!);
 }
 
 /** .env.example: every variable the Compose file interpolates, with its default and meaning. */
 export function renderEnvExample(model: EngramDeployModel): string {
   const lines = composeVariables(model).flatMap((v) => [`# ${v.description}`, `${v.name}=${v.default}`, '']);
-  return `${generatedHeader(packageName, '#')}# Copy to .env next to docker-compose.yml and change what you need.\n\n${lines.join('\n')}`;
+  return `${generatedHeader(packageName, '#', model)}# Copy to .env next to docker-compose.yml and change what you need.\n\n${lines.join('\n')}`;
 }

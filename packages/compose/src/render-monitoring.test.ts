@@ -1,4 +1,4 @@
-import { normalize } from '@engram/config-schema';
+import { engramMetricFamilies, normalize } from '@engram/config-schema';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,27 +9,11 @@ import {
   renderPrometheusConfig,
 } from './render-monitoring';
 
-/** Metric families the real Engram registers (engram-runtime-contract.md, Metrics). */
-const engramMetricFamilies = [
-  'engram_memories_total',
-  'engram_spreading_activations_total',
-  'engram_spreading_latency_hot_seconds',
-  'engram_spreading_latency_warm_seconds',
-  'engram_spreading_latency_cold_seconds',
-  'engram_spreading_failures_total',
-  'engram_consolidation_runs_total',
-  'engram_consolidation_failures_total',
-  'engram_consolidation_freshness_seconds',
-  'engram_wal_recovery_duration_seconds',
-  'engram_wal_compaction_runs_total',
-  'engram_streaming_queue_depth',
-];
-
 /** Metric names a PromQL expression reads (function names and label values excluded). */
 function metricsIn(expr: string): string[] {
   return [...expr.replace(/\{[^}]*\}/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)]
     .map((m) => m[1] as string)
-    .filter((name) => !['by', 'le', 'sum', 'rate', 'increase', 'max', 'histogram_quantile'].includes(name));
+    .filter((name) => !['by', 'le', 'sum', 'max', 'min', 'avg'].includes(name));
 }
 
 describe('monitoring files', () => {
@@ -45,26 +29,30 @@ describe('monitoring files', () => {
   });
 
   it('provisions a Prometheus datasource and a file dashboard provider', () => {
-    const datasource = parse(renderGrafanaDatasource());
+    const datasource = parse(renderGrafanaDatasource(normalize({})));
     expect(datasource.apiVersion).toBe(1);
     expect(datasource.datasources[0]).toMatchObject({
       type: 'prometheus',
       url: 'http://prometheus:9090',
       uid: 'engram-prometheus',
     });
-    const provider = parse(renderGrafanaDashboardProvider());
+    const provider = parse(renderGrafanaDashboardProvider(normalize({})));
     expect(provider.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
   });
 
-  it('builds the dashboard only on metric families Engram registers', () => {
+  it('builds the dashboard only on metric families Engram exports, read with their real meaning', () => {
     const dashboard = JSON.parse(renderGrafanaDashboard());
     expect(dashboard.uid).toBe('engram-overview');
     expect(dashboard.panels.length).toBe(dashboardPanels.length);
-    const used = dashboard.panels.flatMap((panel: any) => panel.targets.flatMap((t: any) => metricsIn(t.expr)));
-    expect(used).toContain('engram_memories_total');
-    for (const metric of used) {
-      const family = metric.replace(/_(bucket|sum|count)$/, '');
-      expect(metric === 'up' || engramMetricFamilies.includes(family), metric).toBe(true);
+    const exprs: string[] = dashboard.panels.flatMap((panel: any) => panel.targets.map((t: any) => t.expr));
+    for (const expr of exprs) {
+      for (const metric of metricsIn(expr)) {
+        const family = metric.replace(/_(bucket|sum|count)$/, '');
+        expect(metric === 'up' || family in engramMetricFamilies, metric).toBe(true);
+      }
+      // Window sums go down and histogram bounds are recomputed per scrape: no rate(), increase()
+      // or histogram_quantile() over them, and no bucket read at all.
+      expect(expr).not.toMatch(/\b(rate|irate|increase|histogram_quantile)\(|_bucket\b/);
     }
     for (const panel of dashboard.panels) {
       expect(panel.datasource.uid).toBe('engram-prometheus');

@@ -1,12 +1,13 @@
-import { generatedHeader, type EngramDeployModel } from '@engram/config-schema';
+import { dashboardPanels, generatedHeader, scrapeJob, type EngramDeployModel } from '@engram/config-schema';
+
+export { dashboardPanels };
 import { stringify } from 'yaml';
 import { packageName, yamlOptions } from './render-compose';
 
 const datasourceUid = 'engram-prometheus';
-export const scrapeJob = 'engram';
 
-function yamlFile(document: unknown): string {
-  return `${generatedHeader(packageName, '#')}${stringify(document, yamlOptions)}`;
+function yamlFile(document: unknown, model: EngramDeployModel): string {
+  return `${generatedHeader(packageName, '#', model)}${stringify(document, yamlOptions)}`;
 }
 
 /** monitoring/prometheus.yml: scrapes Engram's Prometheus endpoint through its network alias. */
@@ -21,11 +22,11 @@ export function renderPrometheusConfig(model: EngramDeployModel): string {
         static_configs: [{ targets: [`${network.alias}:${model.ports.http}`], labels: { service: model.name } }],
       },
     ],
-  });
+  }, model);
 }
 
 /** Grafana datasource provisioning: the stack's Prometheus, with a fixed uid the dashboard refers to. */
-export function renderGrafanaDatasource(): string {
+export function renderGrafanaDatasource(model: EngramDeployModel): string {
   return yamlFile({
     apiVersion: 1,
     datasources: [
@@ -39,11 +40,11 @@ export function renderGrafanaDatasource(): string {
         editable: false,
       },
     ],
-  });
+  }, model);
 }
 
 /** Grafana dashboard provider: loads the dashboards mounted at /var/lib/grafana/dashboards. */
-export function renderGrafanaDashboardProvider(): string {
+export function renderGrafanaDashboardProvider(model: EngramDeployModel): string {
   return yamlFile({
     apiVersion: 1,
     providers: [
@@ -56,74 +57,8 @@ export function renderGrafanaDashboardProvider(): string {
         options: { path: '/var/lib/grafana/dashboards', foldersFromFilesStructure: false },
       },
     ],
-  });
+  }, model);
 }
-
-interface PanelSpec {
-  title: string;
-  type: 'stat' | 'timeseries';
-  unit: string;
-  expr: string;
-  legend: string;
-}
-
-/**
- * Panels built only on metric families the real Engram registers (engram-runtime-contract.md),
- * so the dashboard works against a production server, not just a test double.
- */
-export const dashboardPanels: readonly PanelSpec[] = [
-  { title: 'Engram up', type: 'stat', unit: 'none', expr: `up{job="${scrapeJob}"}`, legend: '{{instance}}' },
-  { title: 'Memories stored', type: 'stat', unit: 'short', expr: 'sum(engram_memories_total)', legend: 'memories' },
-  {
-    title: 'Memories stored per second',
-    type: 'timeseries',
-    unit: 'ops',
-    expr: 'sum(rate(engram_memories_total[5m]))',
-    legend: 'stored/s',
-  },
-  {
-    title: 'Spreading activations per second',
-    type: 'timeseries',
-    unit: 'ops',
-    expr: 'sum(rate(engram_spreading_activations_total[5m]))',
-    legend: 'activations/s',
-  },
-  {
-    title: 'Spreading latency p99 (hot tier)',
-    type: 'timeseries',
-    unit: 's',
-    expr: 'histogram_quantile(0.99, sum by (le) (rate(engram_spreading_latency_hot_seconds_bucket[5m])))',
-    legend: 'p99',
-  },
-  {
-    title: 'Spreading failures per second',
-    type: 'timeseries',
-    unit: 'ops',
-    expr: 'sum(rate(engram_spreading_failures_total[5m]))',
-    legend: 'failures/s',
-  },
-  {
-    title: 'Consolidation runs per hour',
-    type: 'timeseries',
-    unit: 'short',
-    expr: 'sum(increase(engram_consolidation_runs_total[1h]))',
-    legend: 'runs',
-  },
-  {
-    title: 'Consolidation freshness',
-    type: 'timeseries',
-    unit: 's',
-    expr: 'max(engram_consolidation_freshness_seconds)',
-    legend: 'age',
-  },
-  {
-    title: 'Streaming queue depth',
-    type: 'timeseries',
-    unit: 'short',
-    expr: 'sum(engram_streaming_queue_depth)',
-    legend: 'depth',
-  },
-];
 
 /** The Engram overview dashboard (Grafana dashboard JSON, schema version 39). */
 export function renderGrafanaDashboard(): string {

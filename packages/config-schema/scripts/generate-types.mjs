@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates src/generated/engram-deploy-config.ts from the JSON Schema, the source of truth.
-// `--check` exits non-zero when the committed file differs (used by the drift test).
+// `--check` exits non-zero when the committed file differs (test/generated-types.test.ts checks the same).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -3,9 +3,23 @@ export { engramDeploySchema, resolveRef, schemaModulePath, schemaPath, type Json
 export { validate, toDottedPath, type ValidationResult } from './validate';
 export { ConfigValidationError, formatIssue, type ConfigIssue } from './issues';
 export { normalize, type EngramDeployModel } from './normalize';
-export { defaultConfigPath, loadConfig, modelFromText, parseConfigText } from './load-config';
-export { readModelFromTree, writeRenderedFiles, type ModelOptions, type RenderedFile } from './tree';
-export { generatedHeader, regenerateCommand } from './generated-header';
+export {
+  defaultConfigPath,
+  loadConfig,
+  modelFromBytes,
+  modelFromText,
+  parseConfigText,
+  type LoadOptions,
+} from './load-config';
+export {
+  OutsideWorkspaceError,
+  readModelFromTree,
+  workspacePath,
+  writeRenderedFiles,
+  type ModelOptions,
+  type RenderedFile,
+} from './tree';
+export { generatedHeader, regenerateCommand, regeneratingGenerators } from './generated-header';
 export { engramTomlData, renderEngramToml } from './render-engram-toml';
 export { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv, type EnvVar } from './render-container-env';
 export {
@@ -21,7 +35,25 @@ export {
   startArguments,
   type ImageParts,
 } from './runtime-profile';
-export { parseCpuQuantity, parseMemoryQuantity } from './quantity';
+export { layoutFor, type BareMetalLayout } from './bare-metal-layout';
+export { dockerCpus, dockerMemory, parseCpuQuantity, parseMemoryQuantity } from './quantity';
 export { initGenerator } from './generators/init/generator';
 export { docsGenerator } from './generators/docs/generator';
 export { renderConfigurationReference } from './render-reference';
+export { engramMetricFamilies, type MetricMeaning } from './metrics';
+export { dashboardPanels, scrapeJob, type DashboardPanel } from './metrics';
+export { shellCommand, shellQuote } from './shell';
+export {
+  dockerRunLines,
+  embeddingDimensions,
+  exampleClient,
+  guidePaths,
+  renderProductionGuide,
+  toolImage,
+  troubleshootingEntries,
+  waitHealthyLines,
+  type BlockMarker,
+  type DockerRunOptions,
+  type TroubleshootingEntry,
+} from './render-guide';
+export { guideGenerator } from './generators/guide/generator';

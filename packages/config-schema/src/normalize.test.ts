@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { everyOptionConfig } from '../test/helpers';
 import { normalize } from './normalize';
+import { renderConfigurationReference } from './render-reference';
+import { validate } from './validate';
 
 describe('normalize', () => {
   it('fills every default of the empty model from the schema', () => {
@@ -60,5 +62,35 @@ describe('normalize', () => {
     expect(Object.isFrozen(model.ports)).toBe(true);
     expect(Object.isFrozen(model.engram.memorySpaces.bootstrapSpaces)).toBe(true);
     expect(given).toEqual({ ports: { http: 8000 } });
+  });
+});
+
+describe('defaults the user never wrote', () => {
+  it('bring a default request down to a limit the user set lower', () => {
+    const result = validate({ resources: { limits: { memory: '1Gi', cpu: '500m' } } });
+    expect(result.issues).toEqual([]);
+    const model = normalize({ resources: { limits: { memory: '1Gi', cpu: '500m' } } });
+    expect(model.resources.requests).toMatchObject({ memory: '1Gi', cpu: '500m', ephemeralStorage: '1Gi' });
+  });
+
+  it('still refuse a request the user wrote above the limit', () => {
+    const result = validate({ resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } });
+    expect(result.issues.map((issue) => issue.path)).toEqual(['resources.requests.memory']);
+  });
+
+  it('are shown in the reference as the values normalize gives', () => {
+    const model = normalize({}) as unknown as Record<string, unknown>;
+    const rows = renderConfigurationReference('')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/^`|`$/g, '')));
+    let compared = 0;
+    for (const [, path, , shown] of rows) {
+      const value = path!.split('.').reduce<any>((node, key) => node?.[key], model);
+      if (value === undefined) continue;
+      expect(JSON.parse(shown!.replace(/\\\|/g, '|')), path).toEqual(value);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(150);
   });
 });

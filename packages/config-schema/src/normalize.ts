@@ -1,4 +1,5 @@
 import type { EngramDeployConfig } from './generated/engram-deploy-config';
+import { parseCpuQuantity, parseMemoryQuantity } from './quantity';
 import { engramDeploySchema, resolveRef, type JsonSchema } from './schema';
 
 /** Every property present, recursively: what renderers read. */
@@ -64,6 +65,27 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * A request the user never wrote must not fail against a limit the user did write: with only
+ * `limits.memory: 1Gi` given, the default request (2Gi) comes down to the limit, as Kubernetes
+ * itself takes the limit as the request when no request is set.
+ */
+function fitDefaultRequestsUnderLimits(filled: Record<string, any>, config: EngramDeployConfig): void {
+  const given = config?.resources as
+    { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
+  const parsers = { cpu: parseCpuQuantity, memory: parseMemoryQuantity, ephemeralStorage: parseMemoryQuantity };
+  for (const [key, parse] of Object.entries(parsers)) {
+    const request = filled.resources?.requests?.[key];
+    const limit = filled.resources?.limits?.[key];
+    if (given?.requests?.[key] !== undefined || given?.limits?.[key] === undefined || !request || !limit) continue;
+    try {
+      if (parse(request) > parse(limit)) filled.resources.requests[key] = limit;
+    } catch {
+      // Not a quantity: validate reports it; normalize only fills in defaults.
+    }
+  }
+}
+
+/**
  * Applies every default of the schema once and returns a fully populated, deeply frozen model.
  * Takes a config that `validate` accepted; values derived from others (image tags) are filled here
  * too, so renderers never repeat a fallback.
@@ -73,5 +95,7 @@ export function normalize(config: EngramDeployConfig): EngramDeployModel {
   if (!filled.image.tag) filled.image.tag = filled.appVersion;
   if (!filled.build.builderImage.tag) filled.build.builderImage.tag = `${filled.build.rustVersion}-slim-trixie`;
   if (!filled.kubernetes.serviceAccount.name) filled.kubernetes.serviceAccount.name = filled.name;
+  if (!filled.networkPolicy.clientLabel.key) filled.networkPolicy.clientLabel.key = `${filled.name}-client`;
+  fitDefaultRequestsUnderLimits(filled, config);
   return deepFreeze(filled) as EngramDeployModel;
 }

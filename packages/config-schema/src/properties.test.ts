@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { everyOptionConfig } from '../test/helpers';
 import type { EngramDeployConfig } from './generated/engram-deploy-config';
 import { normalize } from './normalize';
-import { validate } from './validate';
+import type { ConfigIssue } from './issues';
+import { unvalidatedMessage, validate } from './validate';
+
+/** The issues validate reports for a check that threw: none may ever appear. */
+const caughtFailures = (issues: readonly ConfigIssue[]) =>
+  issues.filter((issue) => issue.message.startsWith(unvalidatedMessage));
 
 /** Valid models: any subset of the top-level sections of the every-option model, plus a few independent knobs. */
 const validModels: fc.Arbitrary<EngramDeployConfig> = fc
@@ -21,7 +26,7 @@ const validModels: fc.Arbitrary<EngramDeployConfig> = fc
     if (model.engram) model.kubernetes = full.kubernetes;
     if (model.runtime) model.security = full.security;
     if (model.service) model.engram = full.engram;
-    if (model.networkPolicy) model.networkPolicy = { ...full.networkPolicy, allowExternal: true };
+    if (model.ingress) model.networkPolicy = full.networkPolicy;
     if (model.persistence) model.compose = full.compose;
     if (model.compose) model.ports = full.ports;
     if (!model.engram) model.engram = { memorySpaces: { defaultSpace: spaces[0], bootstrapSpaces: spaces } };
@@ -30,13 +35,17 @@ const validModels: fc.Arbitrary<EngramDeployConfig> = fc
     return model as EngramDeployConfig;
   });
 
-describe('properties', () => {
-  it('validate never throws and always answers, whatever JSON it gets', () => {
+// A hundred full validations each: seconds on a busy machine, so more than vitest's default 5 s.
+describe('properties', { timeout: 30_000 }, () => {
+  it('validate never throws and always answers, whatever JSON it gets, valid models included', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      // Valid models reach the rules, which random JSON almost never does (the schema refuses it first).
+      fc.property(fc.oneof(fc.jsonValue(), validModels), (value) => {
         const result = validate(value);
         expect(typeof result.ok).toBe('boolean');
         if (!result.ok) expect(result.issues.length).toBeGreaterThan(0);
+        // validate turns a failing check into one catch-all issue; that issue means a check threw.
+        expect(caughtFailures(result.issues)).toEqual([]);
       }),
       { numRuns: 500 },
     );
@@ -52,7 +61,9 @@ describe('properties', () => {
       podDisruptionBudget: fc.dictionary(fc.constantFrom('minAvailable', 'maxUnavailable', 'enabled'), fc.jsonValue()),
     });
     fc.assert(
-      fc.property(nearlyValid, (value) => void validate(value)),
+      fc.property(nearlyValid, (value) => {
+        expect(caughtFailures(validate(value).issues)).toEqual([]);
+      }),
       { numRuns: 300 },
     );
   });

@@ -24,3 +24,16 @@ export function parseCpuQuantity(quantity: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(quantity)) throw new Error(`not a CPU quantity: ${quantity}`);
   return Number(quantity);
 }
+
+/** Docker units are binary: 4g is 4 GiB, matching the Kubernetes quantity 4Gi. */
+export function dockerMemory(quantity: string): string {
+  const bytes = parseMemoryQuantity(quantity);
+  if (bytes % 2 ** 30 === 0) return `${bytes / 2 ** 30}g`;
+  if (bytes % 2 ** 20 === 0) return `${bytes / 2 ** 20}m`;
+  if (bytes % 2 ** 10 === 0) return `${bytes / 2 ** 10}k`;
+  return String(bytes);
+}
+
+export function dockerCpus(quantity: string): string {
+  return String(parseCpuQuantity(quantity));
+}

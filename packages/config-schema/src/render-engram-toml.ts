@@ -43,5 +43,5 @@ export function engramTomlData(model: EngramDeployModel): TomlTable {
 
 /** Engram's config.toml, read from `$XDG_CONFIG_HOME/engram/config.toml`. */
 export function renderEngramToml(model: EngramDeployModel, writtenBy = '@engram/config-schema'): string {
-  return `${generatedHeader(writtenBy, '#')}${stringify(engramTomlData(model))}`;
+  return `${generatedHeader(writtenBy, '#', model)}${stringify(engramTomlData(model))}`;
 }

@@ -1,3 +1,5 @@
+import { BlockList, isIP } from 'node:net';
+import { posix } from 'node:path';
 import type { EngramDeployConfig } from './generated/engram-deploy-config';
 import { describeGiven, type ConfigIssue } from './issues';
 import type { EngramDeployModel } from './normalize';
@@ -9,10 +11,207 @@ function issue(path: string, message: string, expected: string, given: unknown):
   return { path, message, expected, given: describeGiven(given) };
 }
 
-function isWithin(path: string, directory: string): boolean {
-  const dir = directory.endsWith('/') ? directory : `${directory}/`;
-  return path === directory || path.startsWith(dir);
+/** `/data/./spaces/` -> `/data/spaces`: paths are compared once resolved, never as text. */
+function resolved(path: string): string {
+  return posix.resolve('/', path);
 }
+
+function isWithin(path: string, directory: string): boolean {
+  const file = resolved(path);
+  const dir = resolved(directory);
+  return file === dir || file.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
+/** Directories of the operating system a volume must never replace or shadow, in a container or on a host. */
+const systemDirectories = [
+  '/etc',
+  '/bin',
+  '/sbin',
+  '/usr',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/run',
+  '/var/run',
+  '/root',
+];
+
+/** The system directory `path` is or lies in (`/lib*` included), `/` for the root itself. */
+function systemDirectoryOf(path: string): string | undefined {
+  const file = resolved(path);
+  if (file === '/') return '/';
+  const lib = /^\/lib[^/]*/.exec(file)?.[0];
+  return lib ?? systemDirectories.find((dir) => isWithin(file, dir));
+}
+
+const notASystemDirectory = `a directory of its own such as /data, not /, nor in ${[...systemDirectories, '/lib*'].join(', ')}`;
+
+/** Every directory a volume is mounted on in the container, and the host directory Compose binds. */
+const mountsStayOutOfSystemDirectories: Rule = (model) => {
+  const mounts: [string, string][] = [
+    ['runtime.dataDir', model.runtime.dataDir],
+    ['runtime.configHome', model.runtime.configHome],
+    ['runtime.tmpDir', model.runtime.tmpDir],
+  ];
+  const { apiKeysStoragePath } = model.engram.security;
+  if (apiKeysStoragePath)
+    mounts.push(['engram.security.apiKeysStoragePath', posix.dirname(resolved(apiKeysStoragePath))]);
+  model.kubernetes.extraVolumeMounts.forEach((mount, index) =>
+    mounts.push([`kubernetes.extraVolumeMounts[${index}].mountPath`, String(mount.mountPath)]),
+  );
+  const issues: ConfigIssue[] = [];
+  for (const [path, directory] of mounts) {
+    const system = systemDirectoryOf(directory);
+    if (system) {
+      issues.push(
+        issue(
+          path,
+          system === '/'
+            ? `mounts a volume on the root directory (${directory}), which would replace the whole image`
+            : `mounts a volume on ${resolved(directory)}, which is or lies in the system directory ${system} and would replace what the image keeps there`,
+          notASystemDirectory,
+          path === 'engram.security.apiKeysStoragePath' ? apiKeysStoragePath : directory,
+        ),
+      );
+    }
+  }
+  const { hostPath } = model.compose.dataVolume;
+  if (hostPath) {
+    const system = systemDirectoryOf(hostPath);
+    if (system) {
+      issues.push(
+        issue(
+          'compose.dataVolume.hostPath',
+          system === '/'
+            ? 'binds the host root directory into the container'
+            : `binds ${resolved(hostPath)} of the host, which is or lies in the system directory ${system} (the Docker socket lives in /run and /var/run): the container would own the host`,
+          `a host ${notASystemDirectory}`,
+          hostPath,
+        ),
+      );
+    }
+  }
+  return issues;
+};
+
+/** IPv4 and IPv6 addresses and prefixes checked by Node's own parser, not by a pattern alone. */
+function cidrProblem(cidr: string): string | undefined {
+  const slash = cidr.lastIndexOf('/');
+  const address = cidr.slice(0, slash);
+  const prefix = Number(cidr.slice(slash + 1));
+  const family = isIP(address);
+  if (slash < 0 || family === 0) return `${address} is not an IPv4 or IPv6 address`;
+  const bits = family === 4 ? 32 : 128;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return `the prefix length must be 0-${bits}`;
+  const network = new BlockList();
+  try {
+    network.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return undefined;
+}
+
+const addressesAreReal: Rule = (model) => {
+  const issues: ConfigIssue[] = [];
+  const addresses: [string, string][] = [
+    ['engram.server.httpBind', model.engram.server.httpBind],
+    ['compose.publishAddress', model.compose.publishAddress],
+  ];
+  for (const [path, address] of addresses) {
+    if (isIP(address) === 0)
+      issues.push(issue(path, 'is not an IPv4 or IPv6 address', 'an address such as 127.0.0.1 or ::1', address));
+  }
+  const cidrs: [string, string][] = model.service.loadBalancerSourceRanges.map((cidr, index) => [
+    `service.loadBalancerSourceRanges[${index}]`,
+    cidr,
+  ]);
+  if (model.compose.network.subnet) cidrs.push(['compose.network.subnet', model.compose.network.subnet]);
+  for (const [path, cidr] of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) issues.push(issue(path, `is not a CIDR: ${problem}`, 'a CIDR such as 10.0.0.0/8 or fd00::/8', cidr));
+  }
+  return issues;
+};
+
+/**
+ * Compose reads a key that begins with `x-` in its top-level maps as an extension field, not as an
+ * entry: a network or volume of that name would be silently dropped from the project.
+ */
+const composeNamesAreNotExtensions: Rule = (model) =>
+  (
+    [
+      ['compose.network.name', model.compose.network.name],
+      ['compose.dataVolume.name', model.compose.dataVolume.name],
+    ] as const
+  )
+    .filter(([, name]) => name.startsWith('x-'))
+    .map(([path, name]) =>
+      issue(
+        path,
+        'must not begin with "x-": Compose reads such a key as an extension field and ignores the entry',
+        'a name that does not begin with "x-"',
+        name,
+      ),
+    );
+
+/** The part of a label or annotation key before '/' is a DNS subdomain of at most 253 characters. */
+const labelKeyPrefixesFit: Rule = (model) => {
+  const maps: [string, Record<string, unknown>][] = [
+    ['persistence.annotations', model.persistence.annotations],
+    ['service.annotations', model.service.annotations],
+    ['ingress.annotations', model.ingress.annotations],
+    ['monitoring.serviceMonitor.labels', model.monitoring.serviceMonitor.labels],
+    ['monitoring.grafanaDashboards.labels', model.monitoring.grafanaDashboards.labels],
+    ['scheduling.nodeSelector', model.scheduling.nodeSelector],
+    ['kubernetes.commonLabels', model.kubernetes.commonLabels],
+    ['kubernetes.podLabels', model.kubernetes.podLabels],
+    ['kubernetes.podAnnotations', model.kubernetes.podAnnotations],
+    ['kubernetes.serviceAccount.annotations', model.kubernetes.serviceAccount.annotations],
+  ];
+  return maps.flatMap(([path, map]) =>
+    Object.keys(map)
+      .filter((key) => key.includes('/') && key.slice(0, key.indexOf('/')).length > 253)
+      .map((key) =>
+        issue(
+          `${path}[${JSON.stringify(key)}]`,
+          'has a key prefix longer than 253 characters',
+          'a DNS-subdomain prefix of at most 253 characters',
+          key,
+        ),
+      ),
+  );
+};
+
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/** Strings with lone UTF-16 surrogates (from JSON escapes) have no UTF-8 form: Kubernetes and Docker refuse them. */
+function malformedStrings(value: unknown, path: string, found: [string, string][]): void {
+  if (typeof value === 'string') {
+    if (loneSurrogate.test(value)) found.push([path, value]);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => malformedStrings(item, `${path}[${index}]`, found));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const keyPath = /^[A-Za-z_$][\w$]*$/.test(key)
+        ? path
+          ? `${path}.${key}`
+          : key
+        : `${path}[${JSON.stringify(key)}]`;
+      if (loneSurrogate.test(key)) found.push([keyPath, key]);
+      malformedStrings(item, keyPath, found);
+    }
+  }
+}
+
+const stringsAreUnicode: Rule = (_model, given) => {
+  const found: [string, string][] = [];
+  malformedStrings(given, '', found);
+  return found.map(([path, value]) =>
+    issue(path || '(root)', 'holds a lone UTF-16 surrogate, which has no UTF-8 form', 'valid Unicode text', value),
+  );
+};
 
 const portsAreDistinct: Rule = (model) => {
   const ports: [string, number][] = [
@@ -134,16 +333,20 @@ const hostPathNeedsPersistence: Rule = (model) =>
       ]
     : [];
 
-const apiKeyAuthNeedsKeys: Rule = (model) => {
+/** Where to protect Engram instead, named by every message that refuses an open door. */
+const workingProtections =
+  'keep it unexposed (the closed NetworkPolicy, ports published on 127.0.0.1) and put TLS and authentication at an ingress or proxy in front of it';
+
+const noSilentlyOpenAuth: Rule = (model) => {
   const { authMode, apiKeysStoragePath } = model.engram.security;
   const issues: ConfigIssue[] = [];
-  if (authMode === 'api_key' && !apiKeysStoragePath) {
+  if (authMode !== 'none') {
     issues.push(
       issue(
-        'engram.security.apiKeysStoragePath',
-        'is required with authMode "api_key": Engram must know where the key file is',
-        'an absolute path such as /secrets/engram/api-keys',
-        apiKeysStoragePath,
+        'engram.security.authMode',
+        `cannot be "${authMode}": Engram 0.1.x has no way to create an API key, and when its key store cannot be opened it serves every route, /shutdown included, with no authentication at all; ${workingProtections}`,
+        '"none"',
+        authMode,
       ),
     );
   }
@@ -166,10 +369,11 @@ const mountPointsAreSeparate: Rule = (model) => {
     ['runtime.configHome', model.runtime.configHome],
     ['runtime.tmpDir', model.runtime.tmpDir],
   ];
+  const { apiKeysStoragePath } = model.engram.security;
+  if (apiKeysStoragePath)
+    mounts.push(['engram.security.apiKeysStoragePath', posix.dirname(resolved(apiKeysStoragePath))]);
   const issues: ConfigIssue[] = [];
   mounts.forEach(([path, dir], index) => {
-    if (dir === '/')
-      issues.push(issue(path, 'must not be the root directory: it becomes a volume mount', 'a directory below /', dir));
     for (const [otherPath, other] of mounts.slice(0, index)) {
       if (isWithin(dir, other) || isWithin(other, dir)) {
         issues.push(
@@ -297,12 +501,12 @@ const healthCheckTimeoutFitsInterval: Rule = (model) => {
 const exposureIsDeliberate: Rule = (model) => {
   const { type, loadBalancerSourceRanges, nodePorts } = model.service;
   const issues: ConfigIssue[] = [];
-  if (type === 'LoadBalancer' && loadBalancerSourceRanges.length === 0 && model.engram.security.authMode === 'none') {
+  if (type === 'LoadBalancer' && loadBalancerSourceRanges.length === 0) {
     issues.push(
       issue(
         'service.loadBalancerSourceRanges',
-        'must list the allowed client networks for a LoadBalancer while authMode is "none": the HTTP API has an unauthenticated /shutdown',
-        'at least one CIDR, or engram.security.authMode "api_key"',
+        'must list the allowed client networks for a LoadBalancer: Engram has no authentication and its HTTP API has an unauthenticated /shutdown',
+        'at least one CIDR',
         loadBalancerSourceRanges,
       ),
     );
@@ -340,8 +544,22 @@ const exposureIsDeliberate: Rule = (model) => {
   return issues;
 };
 
+/** Admin routes of Engram's HTTP API that no Ingress may ever reach. */
+const unroutablePaths = ['/shutdown', '/metrics'] as const;
+
+/** Why an Ingress path would reach an admin route, or undefined when it cannot. */
+function routesAdminSurface(path: string): string | undefined {
+  if (path === '/') return 'routes every path, /shutdown and /metrics included';
+  for (const admin of unroutablePaths) {
+    if (isWithin(path, admin)) return `is ${admin} or below it`;
+    // A character prefix, not only a path-element one: controllers differ on how they match.
+    if (admin.startsWith(path)) return `is a prefix of ${admin}, so it could route it`;
+  }
+  return undefined;
+}
+
 const ingressIsComplete: Rule = (model) => {
-  const { enabled, hosts, tls } = model.ingress;
+  const { enabled, hosts, tls, plainHttp, certManager } = model.ingress;
   const issues: ConfigIssue[] = [];
   if (enabled && hosts.length === 0) {
     issues.push(
@@ -358,6 +576,72 @@ const ingressIsComplete: Rule = (model) => {
             'is not one of ingress.hosts: the certificate would cover a host the Ingress does not route',
             `one of ${JSON.stringify([...known])}`,
             host,
+          ),
+        );
+      }
+    }),
+  );
+  if (enabled && plainHttp !== 'allow') {
+    const covered = new Set(tls.flatMap((entry) => entry.hosts));
+    hosts.forEach((host, index) => {
+      if (!covered.has(host.host)) {
+        issues.push(
+          issue(
+            `ingress.hosts[${index}].host`,
+            `has no certificate in ingress.tls while ingress.plainHttp is "${plainHttp}": the host would not be served over TLS`,
+            'a host listed in an ingress.tls entry, or ingress.plainHttp "allow"',
+            host.host,
+          ),
+        );
+      }
+    });
+  }
+  if (certManager.clusterIssuer && certManager.issuer) {
+    issues.push(
+      issue(
+        'ingress.certManager.issuer',
+        'cannot be set together with clusterIssuer: cert-manager takes one',
+        'an empty issuer when clusterIssuer is set',
+        certManager.issuer,
+      ),
+    );
+  }
+  if ((certManager.clusterIssuer || certManager.issuer) && tls.length === 0) {
+    issues.push(
+      issue(
+        'ingress.tls',
+        'must name the Secret and hosts of each certificate: cert-manager issues one per ingress.tls entry',
+        'at least one ingress.tls entry',
+        tls,
+      ),
+    );
+  }
+  return issues;
+};
+
+const ingressRoutesOnlyTheApi: Rule = (model) => {
+  const issues: ConfigIssue[] = [];
+  model.ingress.hosts.forEach((host, hostIndex) =>
+    host.paths.forEach((entry, pathIndex) => {
+      const at = `ingress.hosts[${hostIndex}].paths[${pathIndex}]`;
+      const reason = routesAdminSurface(entry.path);
+      if (reason) {
+        issues.push(
+          issue(
+            `${at}.path`,
+            `${reason}: the Ingress never routes /shutdown (it stops Engram, unauthenticated) or /metrics; list the API paths clients use`,
+            'an API path such as /api/v1/memories, not /, not under /shutdown or /metrics, and no prefix of either',
+            entry.path,
+          ),
+        );
+      }
+      if (entry.pathType === 'ImplementationSpecific') {
+        issues.push(
+          issue(
+            `${at}.pathType`,
+            'is refused: its matching is up to the controller (a regular expression for some), so the Ingress could route /shutdown or /metrics',
+            '"Prefix" or "Exact"',
+            entry.pathType,
           ),
         );
       }
@@ -618,28 +902,46 @@ const extrasDoNotShadowModel: Rule = (model) => {
   return issues;
 };
 
-const networkPolicyLetsClientsIn: Rule = (model) => {
-  const { enabled, allowExternal, ingressFrom } = model.networkPolicy;
-  return enabled && !allowExternal && ingressFrom.length === 0
+const networkPolicyAdmitsTheIngressController: Rule = (model) => {
+  const { enabled, allowExternal, ingressController } = model.networkPolicy;
+  return model.ingress.enabled && enabled && !allowExternal && !ingressController.namespace
     ? [
         issue(
-          'networkPolicy.ingressFrom',
-          'is empty while allowExternal is false: no client could reach Engram',
-          'at least one NetworkPolicyPeer, or allowExternal true',
-          ingressFrom,
+          'networkPolicy.ingressController.namespace',
+          "must name the ingress controller's namespace when the Ingress is enabled: the closed NetworkPolicy refuses the controller otherwise",
+          'the namespace of the ingress controller pods',
+          ingressController.namespace,
         ),
       ]
     : [];
 };
 
+const upstreamBuilds: Rule = (model) =>
+  model.build.defaultFeatures
+    ? []
+    : [
+        issue(
+          'build.defaultFeatures',
+          'must be true: Engram 0.1.x does not compile with --no-default-features (engram-cli uses SpreadingAutoTuner outside its hnsw_index gate), and engram-cli turns on monitoring (libhwloc) either way',
+          'true',
+          false,
+        ),
+      ];
+
 const rules: Rule[] = [
+  upstreamBuilds,
+  stringsAreUnicode,
+  addressesAreReal,
+  composeNamesAreNotExtensions,
+  labelKeyPrefixesFit,
+  mountsStayOutOfSystemDirectories,
   portsAreDistinct,
   requestsWithinLimits,
   singleWriter,
   defaultSpaceIsBootstrapped,
   existingClaimReplacesTemplate,
   hostPathNeedsPersistence,
-  apiKeyAuthNeedsKeys,
+  noSilentlyOpenAuth,
   mountPointsAreSeparate,
   writableFilesLiveInScratch,
   startupIsCovered,
@@ -648,12 +950,13 @@ const rules: Rule[] = [
   healthCheckTimeoutFitsInterval,
   exposureIsDeliberate,
   ingressIsComplete,
+  ingressRoutesOnlyTheApi,
   scrapeTimeoutFitsInterval,
   disruptionBudgetAllowsDrains,
   restrictedPodSecurity,
   extraTomlIsUnambiguous,
   extrasDoNotShadowModel,
-  networkPolicyLetsClientsIn,
+  networkPolicyAdmitsTheIngressController,
 ];
 
 /** Rules across fields that JSON Schema cannot express; each message says why. */

@@ -52,9 +52,33 @@ const invalidConfigs: InvalidCase[] = [
   },
   {
     name: 'memory space id too short',
-    config: { engram: { memorySpaces: { defaultSpace: 'abc', bootstrapSpaces: ['abc'] } } },
+    config: { engram: { memorySpaces: { defaultSpace: 'ab', bootstrapSpaces: ['ab'] } } },
     path: 'engram.memorySpaces.defaultSpace',
     message: /wrong format/,
+  },
+  {
+    name: 'memory space id with a character Engram refuses',
+    config: { engram: { memorySpaces: { defaultSpace: 'team.a', bootstrapSpaces: ['team.a'] } } },
+    path: 'engram.memorySpaces.defaultSpace',
+    message: /wrong format/,
+  },
+  {
+    name: 'memory space id longer than 64',
+    config: { engram: { memorySpaces: { defaultSpace: 'a'.repeat(65), bootstrapSpaces: ['a'.repeat(65)] } } },
+    path: 'engram.memorySpaces.defaultSpace',
+    message: /wrong format/,
+  },
+  {
+    name: 'a build without the default features, which Engram 0.1.x cannot compile',
+    config: { build: { defaultFeatures: false } },
+    path: 'build.defaultFeatures',
+    message: /does not compile with --no-default-features/,
+  },
+  {
+    name: 'a cargo feature engram-cli does not have',
+    config: { build: { cargoFeatures: ['spreading-extras'] } },
+    path: 'build.cargoFeatures[0]',
+    message: /allowed value/,
   },
   {
     name: 'relative data dir',
@@ -162,14 +186,14 @@ const invalidConfigs: InvalidCase[] = [
     message: /needs persistence\.enabled/,
   },
   {
-    name: 'api_key auth without a key file',
-    config: { engram: { security: { authMode: 'api_key' } } },
-    path: 'engram.security.apiKeysStoragePath',
-    message: /required with authMode "api_key"/,
+    name: 'api_key auth, which Engram 0.1.x cannot make safe',
+    config: { engram: { security: { authMode: 'api_key', apiKeysStoragePath: '/var/lib/engram-keys/keys.db' } } },
+    path: 'engram.security.authMode',
+    message: /no way to create an API key.*\/shutdown included.*NetworkPolicy.*127\.0\.0\.1.*TLS and authentication at an ingress or proxy/,
   },
   {
     name: 'key file inside the data root',
-    config: { engram: { security: { authMode: 'api_key', apiKeysStoragePath: '/data/keys' } } },
+    config: { engram: { security: { apiKeysStoragePath: '/data/keys' } } },
     path: 'engram.security.apiKeysStoragePath',
     message: /taken as a memory space/,
   },
@@ -222,7 +246,7 @@ const invalidConfigs: InvalidCase[] = [
     message: /overlap/,
   },
   {
-    name: 'open LoadBalancer without auth',
+    name: 'open LoadBalancer without source ranges',
     config: { service: { type: 'LoadBalancer' } },
     path: 'service.loadBalancerSourceRanges',
     message: /unauthenticated \/shutdown/,
@@ -359,14 +383,109 @@ const invalidConfigs: InvalidCase[] = [
     message: /overlaps runtime\.dataDir/,
   },
   {
-    name: 'network policy that shuts everyone out',
-    config: { networkPolicy: { allowExternal: false } },
-    path: 'networkPolicy.ingressFrom',
-    message: /no client could reach Engram/,
+    name: 'Ingress with a closed NetworkPolicy and no controller named',
+    config: {
+      ingress: { enabled: true, hosts: [{ host: 'a.example.com' }], tls: [{ secretName: 'tls', hosts: ['a.example.com'] }] },
+    },
+    path: 'networkPolicy.ingressController.namespace',
+    message: /refuses the controller/,
+  },
+  {
+    name: 'Ingress host without TLS while plain HTTP is refused',
+    config: { ingress: { enabled: true, hosts: [{ host: 'a.example.com' }] } },
+    path: 'ingress.hosts[0].host',
+    message: /no certificate in ingress\.tls/,
+  },
+  {
+    name: 'cert-manager without a TLS entry',
+    config: { ingress: { certManager: { clusterIssuer: 'letsencrypt' } } },
+    path: 'ingress.tls',
+    message: /one per ingress\.tls entry/,
+  },
+  {
+    name: 'cert-manager issuer and cluster issuer together',
+    config: { ingress: { certManager: { clusterIssuer: 'a', issuer: 'b' } } },
+    path: 'ingress.certManager.issuer',
+    message: /takes one/,
+  },
+  {
+    name: 'Ingress path with controller-specific matching',
+    config: { ingress: { hosts: [{ host: 'a.example.com', paths: [{ path: '/api/v1/memories', pathType: 'ImplementationSpecific' }] }] } },
+    path: 'ingress.hosts[0].paths[0].pathType',
+    message: /could route \/shutdown or \/metrics/,
   },
 ];
 
+/** Ingress paths that would reach /shutdown or /metrics, each refused whatever its pathType. */
+const adminRoutingPaths: [string, RegExp][] = [
+  ['/', /routes every path/],
+  ['/shutdown', /is \/shutdown or below it/],
+  ['/shutdown/now', /is \/shutdown or below it/],
+  ['/metrics', /is \/metrics or below it/],
+  ['/metrics/prometheus', /is \/metrics or below it/],
+  ['/shut', /prefix of \/shutdown/],
+  ['/s', /prefix of \/shutdown/],
+  ['/metric', /prefix of \/metrics/],
+  ['/m', /prefix of \/metrics/],
+];
+
+/** API paths the Ingress may route. */
+const apiPaths = ['/api/v1/memories', '/api/v1/spaces', '/api/v1/system/health', '/health', '/health/alive', '/metricsx'];
+
+const withIngressPath = (path: string, pathType = 'Prefix') => ({
+  ingress: { hosts: [{ host: 'a.example.com', paths: [{ path: '/api/v1/spaces', pathType: 'Exact' }, { path, pathType }] }] },
+});
+
+describe('the Ingress path rule', () => {
+  it.each(adminRoutingPaths)('refuses %s as Prefix and as Exact, naming the path and saying why', (path, reason) => {
+    for (const pathType of ['Prefix', 'Exact']) {
+      const result = validate(withIngressPath(path, pathType));
+      expect(result.ok).toBe(false);
+      expect(result.issues).toEqual([
+        {
+          path: 'ingress.hosts[0].paths[1].path',
+          message: expect.stringMatching(reason),
+          expected: 'an API path such as /api/v1/memories, not /, not under /shutdown or /metrics, and no prefix of either',
+          given: JSON.stringify(path),
+        },
+      ]);
+      expect(result.issues[0]?.message).toMatch(/never routes \/shutdown/);
+    }
+  });
+
+  it.each(apiPaths)('accepts the API path %s', (path) => {
+    expect(validate(withIngressPath(path)).issues).toEqual([]);
+  });
+
+  it('accepts the default allow-list of an enabled Ingress', () => {
+    const result = validate({
+      ingress: { enabled: true, hosts: [{ host: 'a.example.com' }], tls: [{ secretName: 'tls', hosts: ['a.example.com'] }] },
+      networkPolicy: { ingressController: { namespace: 'traefik' } },
+    });
+    expect(result.issues).toEqual([]);
+  });
+});
+
+describe('the refused api_key auth mode', () => {
+  it('is refused with or without a key store, and none is accepted', () => {
+    for (const security of [{ authMode: 'api_key' }, { authMode: 'api_key', apiKeysStoragePath: '/keys/k.db' }]) {
+      const result = validate({ engram: { security } });
+      expect(result.issues.map((issue) => [issue.path, issue.expected, issue.given])).toEqual([
+        ['engram.security.authMode', '"none"', '"api_key"'],
+      ]);
+    }
+    expect(validate({ engram: { security: { authMode: 'none' } } }).issues).toEqual([]);
+  });
+});
+
+
 describe('validate', () => {
+  it("accepts every space id Engram's rule allows", () => {
+    for (const id of ['abc', 'tenant-a', 'team_1', 'a'.repeat(64)]) {
+      expect(validate({ engram: { memorySpaces: { defaultSpace: id, bootstrapSpaces: [id] } } }).issues).toEqual([]);
+    }
+  });
+
   it('accepts the empty model and the model that sets every option', () => {
     expect(validate({})).toEqual({ ok: true, config: {}, issues: [] });
     const result = validate(everyOptionConfig());
@@ -410,7 +529,9 @@ describe('validate', () => {
       },
     ]);
     const format = validate({ engram: { memorySpaces: { bootstrapSpaces: ['AB'] } } });
-    expect(format.issues[0]?.expected).toBe('a memory space id: 4-64 lowercase letters or digits');
+    expect(format.issues[0]?.expected).toBe(
+      "a memory space id: 3-64 characters of lowercase letters, digits, '_' and '-' (Engram's MemorySpaceId rule)",
+    );
   });
 });
 

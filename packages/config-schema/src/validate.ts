@@ -44,9 +44,19 @@ function didYouMean(unknownKey: string, knownKeys: string[]): string {
 }
 
 function issueFromAjv(error: ErrorObject): ConfigIssue | undefined {
+  const params = error.params as Record<string, any>;
+  if (error.keyword === 'propertyNames') return undefined;
+  if (error.propertyName !== undefined) {
+    // A key of a free-form map (labels, annotations) failed its own grammar.
+    return {
+      path: toDottedPath(error.instancePath, error.propertyName),
+      message: error.keyword === 'maxLength' ? 'is too long a key' : 'is not a valid key',
+      expected: error.keyword === 'maxLength' ? `at most ${params.limit} character(s)` : expectedFormat(error),
+      given: describeGiven(error.propertyName),
+    };
+  }
   const path = toDottedPath(error.instancePath);
   const given = describeGiven(error.data);
-  const params = error.params as Record<string, any>;
   switch (error.keyword) {
     case 'additionalProperties': {
       const known = Object.keys((error.parentSchema as JsonSchema | undefined)?.properties ?? {});
@@ -87,6 +97,8 @@ function issueFromAjv(error: ErrorObject): ConfigIssue | undefined {
       return { path, message: 'has too many items', expected: `at most ${params.limit} item(s)`, given };
     case 'minLength':
       return { path, message: 'is too short', expected: `at least ${params.limit} character(s)`, given };
+    case 'maxLength':
+      return { path, message: 'is too long', expected: `at most ${params.limit} character(s)`, given };
     case 'uniqueItems':
       return {
         path,
@@ -104,6 +116,23 @@ function issueFromAjv(error: ErrorObject): ConfigIssue | undefined {
   }
 }
 
+/** Deeper than any model key (and than engram.extra needs), far below what would exhaust the stack. */
+const maxNestingDepth = 64;
+
+/** Levels of maps and lists, counted without recursion so that no input can exhaust the stack. */
+function nestingDepth(input: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[input, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > 10 * maxNestingDepth) return deepest;
+    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Ajv reports a failing `$ref` target once per keyword; keep one issue per path and message. */
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
@@ -115,11 +144,28 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   });
 }
 
+/** The message of the one issue validate reports when a check itself fails (a bug, never a model's fault). */
+export const unvalidatedMessage = 'could not be validated';
+
 /**
  * Checks a deployment model against the schema and against the rules the schema cannot express.
  * Returns every issue at once; never throws, whatever JSON it is given.
  */
 export function validate(input: unknown): ValidationResult {
+  const depth = nestingDepth(input);
+  if (depth > maxNestingDepth) {
+    return {
+      ok: false,
+      issues: [
+        {
+          path: '(root)',
+          message: `is nested ${depth > 10 * maxNestingDepth ? 'far ' : ''}deeper than ${maxNestingDepth} levels; no model key goes that deep`,
+          expected: `at most ${maxNestingDepth} levels of maps and lists`,
+          given: `${depth} levels`,
+        },
+      ],
+    };
+  }
   try {
     if (!validateSchema(input)) {
       const issues = (validateSchema.errors ?? []).map(issueFromAjv).filter((i): i is ConfigIssue => !!i);
@@ -133,7 +179,7 @@ export function validate(input: unknown): ValidationResult {
       issues: [
         {
           path: '(root)',
-          message: `could not be validated: ${error instanceof Error ? error.message : String(error)}`,
+          message: `${unvalidatedMessage}: ${error instanceof Error ? error.message : String(error)}`,
           expected: 'a JSON object',
           given: describeGiven(input),
         },

@@ -54,12 +54,38 @@ describe('renderDockerfile', () => {
     expect(defaults).toContain('cargo build "$@"');
     expect(defaults).toContain('ARG TARGET_CPU=x86-64-v2\n');
     expect(defaults).toContain('ARG DEFAULT_FEATURES=true\n');
+    expect(defaults).toContain('ARG RELEASE_LTO=\n');
+    expect(defaults).toContain('ARG RELEASE_CODEGEN_UNITS=\n');
     const custom = renderDockerfile(everyOption);
-    expect(custom).toContain('ARG CARGO_FEATURES="spreading-extras"\n');
-    expect(custom).toContain('ARG DEFAULT_FEATURES=false\n');
+    expect(custom).toContain('ARG CARGO_FEATURES="cluster_discovery_dns"\n');
     expect(custom).toContain('ARG TARGET_CPU=x86-64-v3\n');
     expect(custom).toContain('ARG PGO_PROFILE=pgo/merged.profdata\n');
-    expect(custom).toContain('ARG BUILD_PACKAGES="gcc libc6-dev pkg-config protobuf-compiler"\n');
+    expect(custom).toContain('ARG RELEASE_LTO=thin\n');
+    expect(custom).toContain('ARG RELEASE_CODEGEN_UNITS=16\n');
+    expect(custom).toContain('ARG BUILD_PACKAGES="gcc libc6-dev pkg-config protobuf-compiler libprotobuf-dev"\n');
+  });
+
+  it('installs the well-known protobuf files the Engram protos import', () => {
+    expect(defaults).toMatch(/ARG BUILD_PACKAGES="[^"]*\blibprotobuf-dev\b[^"]*"\n/);
+  });
+
+  it('runs every build step with errexit, so a failing command fails the build', () => {
+    const shell = byKeyword(instructions(defaults), 'SHELL');
+    expect(shell.map(args)).toEqual(['["/bin/bash", "-euo", "pipefail", "-c"]']);
+    // The SHELL comes before the first RUN of the build stage.
+    const keywords = instructions(defaults).map((i) => i.getKeyword());
+    expect(keywords.indexOf('SHELL')).toBeLessThan(keywords.indexOf('RUN'));
+  });
+
+  it('mounts the optional build-ca secret only in the steps that download, never into a layer', () => {
+    const runs = byKeyword(instructions(defaults), 'RUN').map(text);
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run).toContain('--mount=type=secret,id=build-ca');
+      expect(run).toContain('--mount=type=tmpfs,target=/run/build-trust');
+    }
+    expect(runs[1]).toContain('CARGO_HTTP_CAINFO=/run/build-trust/ca-certificates.crt');
+    expect(byKeyword(finalStage(defaults), 'COPY').map(text).join('\n')).not.toMatch(/build-ca|build-trust/);
   });
 
   it('caches dependencies and artifacts in BuildKit cache mounts', () => {
@@ -79,9 +105,8 @@ describe('renderDockerfile', () => {
       'COPY --from=builder /out/rootfs/ /',
       'COPY --from=builder --chown=65534:65534 /out/data /data',
     ]);
-    expect(defaults).toContain(
-      'install -D --mode=0755 "target/release/${CARGO_BIN}" "/out/rootfs/usr/local/bin/engram"',
-    );
+    expect(defaults).toContain('install -D --mode=0755 "target/release/${CARGO_BIN}" "/out/rootfs${BINARY_PATH}"');
+    expect(defaults).toContain('ARG BINARY_PATH=/usr/local/bin/engram\n');
   });
 
   it('uses exec form for the entrypoint, command and health check, and nothing after the JSON array', () => {
@@ -139,7 +164,7 @@ describe('renderDockerfile', () => {
 
 describe('renderDockerignore', () => {
   it('keeps build output, VCS data, node modules and secrets out of the context', () => {
-    const lines = renderDockerignore()
+    const lines = renderDockerignore(normalize({}))
       .split('\n')
       .filter((line) => line && !line.startsWith('#'));
     for (const pattern of ['**/target', '.git', '**/node_modules', '.env', 'deployments'])
@@ -147,7 +172,7 @@ describe('renderDockerignore', () => {
   });
 
   it('never ignores what the Engram build needs', () => {
-    const lines = renderDockerignore()
+    const lines = renderDockerignore(normalize({}))
       .split('\n')
       .filter((line) => line && !line.startsWith('#'));
     for (const needed of ['proto', 'migrations', 'engram-cli', 'Cargo.toml', 'Cargo.lock', 'src']) {

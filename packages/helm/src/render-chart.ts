@@ -85,7 +85,8 @@ const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
   networkPolicy: {
     policyTypes:
       'Always Ingress and Egress; shape the rules with allowExternal, ingressFrom, allowDnsEgress and extraEgress.',
-    ingress: 'Set networkPolicy.ingressFrom (peers) with allowExternal false instead.',
+    ingress:
+      'Set networkPolicy.clientLabel, clientNamespaces, prometheus, ingressController or ingressFrom (peers) instead.',
     egress: 'Set networkPolicy.extraEgress instead.',
   },
 };
@@ -93,6 +94,9 @@ const rejectedSeedSectionValues: Record<string, Record<string, string>> = {
 function rejected(reason: string): JsonSchema {
   return { description: `Not used by this chart. ${reason}`, not: {} };
 }
+
+/** The `helm test` pod's image: sh and curl. */
+const testImage = { repository: 'docker.io/curlimages/curl', tag: '8.17.0', pullPolicy: 'IfNotPresent' } as const;
 
 /** The test pod's own resources: small, and enough for sh and three curl calls. */
 const testResources = {
@@ -112,6 +116,7 @@ const helmOnlySchema: Record<string, JsonSchema> = {
         description:
           'Registry that replaces the registry of every image of the chart (air-gapped mirrors); wins over image.registry.',
         type: 'string',
+        pattern: engramDeploySchema.properties?.image?.properties?.registry?.pattern,
         default: '',
       },
       imagePullSecrets: {
@@ -135,13 +140,24 @@ const helmOnlySchema: Record<string, JsonSchema> = {
         description:
           'StorageClass of the data claim when persistence.storageClass is empty (persistence.storageClass wins). Empty uses the cluster default; \'-\' asks for no class (storageClassName: ""). Fixed at install: see the README on changing it.',
         type: 'string',
-        pattern: '^(-|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
+        pattern: engramDeploySchema.properties?.persistence?.properties?.storageClass?.pattern,
+        maxLength: 253,
         default: '',
       },
     },
   },
-  nameOverride: { description: 'Replaces the chart name in object names.', type: 'string', default: '' },
-  fullnameOverride: { description: 'Replaces the whole object name prefix.', type: 'string', default: '' },
+  nameOverride: {
+    description: 'Replaces the chart name in object names: a DNS label, or empty.',
+    type: 'string',
+    pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$',
+    default: '',
+  },
+  fullnameOverride: {
+    description: 'Replaces the whole object name prefix: a DNS label, or empty.',
+    type: 'string',
+    pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$',
+    default: '',
+  },
   tests: {
     description: 'The `helm test` pod, which checks readiness and round-trips a memory.',
     type: 'object',
@@ -156,22 +172,22 @@ const helmOnlySchema: Record<string, JsonSchema> = {
         properties: {
           repository: {
             description: 'Repository of the test image.',
-            type: 'string',
-            default: 'docker.io/curlimages/curl',
+            $ref: '#/$defs/imageRepository',
+            default: testImage.repository,
           },
-          tag: { description: 'Tag of the test image.', type: 'string', default: '8.17.0' },
+          tag: { description: 'Tag of the test image.', $ref: '#/$defs/imageTag', default: testImage.tag },
           pullPolicy: {
             description: 'Pull policy of the test image.',
             type: 'string',
             enum: ['Always', 'IfNotPresent', 'Never'],
-            default: 'IfNotPresent',
+            default: testImage.pullPolicy,
           },
         },
       },
       pullSecrets: {
         description: 'Pull secrets of the test pod.',
         type: 'array',
-        items: { type: 'string' },
+        items: { $ref: '#/$defs/dnsSubdomain' },
         default: [],
       },
       resources: {
@@ -237,12 +253,18 @@ export function renderValuesSchema(): Record<string, unknown> {
     description:
       'StorageClass of the claim. Empty uses global.storageClass, else the cluster default; \'-\' asks for no class (storageClassName: ""). Wins over global.storageClass. Fixed at install: see the README on changing it.',
   };
-  const apiKeySecret = (properties.kubernetes?.properties as Record<string, JsonSchema>).apiKeySecret as JsonSchema;
-  (apiKeySecret.properties as Record<string, JsonSchema>).value = {
-    description:
-      'Content of the API key file, for a Secret the chart creates (when authMode is api_key and no existingSecret is named).',
-    type: 'string',
-    default: '',
+  const engramSecurity = (properties.engram?.properties as Record<string, JsonSchema>).security as JsonSchema;
+  const authMode = (engramSecurity.properties as Record<string, JsonSchema>).authMode as JsonSchema;
+  (engramSecurity.properties as Record<string, JsonSchema>).authMode = { ...authMode, enum: ['none'] };
+  const ingressPath = ((
+    ((properties.ingress?.properties as Record<string, JsonSchema>).hosts?.items as JsonSchema).properties as Record<
+      string,
+      JsonSchema
+    >
+  ).paths?.items as JsonSchema).properties as Record<string, JsonSchema>;
+  ingressPath.pathType = {
+    ...ingressPath.pathType,
+    enum: (ingressPath.pathType?.enum ?? []).filter((type) => type !== 'ImplementationSpecific'),
   };
   for (const [section, keys] of Object.entries(rejectedSeedSectionValues)) {
     const sectionProperties = properties[section]?.properties as Record<string, JsonSchema>;
@@ -309,9 +331,10 @@ export function chartValues(model: EngramDeployModel): Record<string, unknown> {
   values.image.tag = model.image.tag === model.appVersion ? '' : model.image.tag;
   values.kubernetes.serviceAccount.name =
     model.kubernetes.serviceAccount.name === model.name ? '' : model.kubernetes.serviceAccount.name;
-  values.kubernetes.apiKeySecret.value = '';
+  values.networkPolicy.clientLabel.key =
+    model.networkPolicy.clientLabel.key === `${model.name}-client` ? '' : model.networkPolicy.clientLabel.key;
   values.tests = {
-    image: { repository: 'docker.io/curlimages/curl', tag: '8.17.0', pullPolicy: 'IfNotPresent' },
+    image: { ...testImage },
     pullSecrets: [],
     resources: clone(testResources),
   };
@@ -359,7 +382,7 @@ export function renderValuesYaml(model: EngramDeployModel): string {
   const schema = renderValuesSchema() as JsonSchema;
   const document = new Document(chartValues(model), { aliasDuplicateObjects: false });
   commentValues(document.contents as YAMLMap, schema, schema);
-  return `${generatedHeader(packageName, '#')}${document.toString({ lineWidth: 0 })}`;
+  return `${generatedHeader(packageName, '#', model)}${document.toString({ lineWidth: 0 })}`;
 }
 
 /** A small inline icon, so the chart carries one without pointing at a host we do not control. */
@@ -389,7 +412,7 @@ export function renderChartYaml(model: EngramDeployModel): string {
       ]).trim(),
     },
   };
-  return `${generatedHeader(packageName, '#')}${stringify(chart, { lineWidth: 0 })}`;
+  return `${generatedHeader(packageName, '#', model)}${stringify(chart, { lineWidth: 0 })}`;
 }
 
 function typeText(schema: JsonSchema, root: JsonSchema): string {
@@ -416,7 +439,7 @@ function valueRows(schema: JsonSchema, root: JsonSchema, values: unknown, path: 
 export function renderChartReadme(model: EngramDeployModel): string {
   const schema = renderValuesSchema() as JsonSchema;
   const rows = valueRows(schema, schema, chartValues(model), '');
-  return `<!--\n${generatedHeader(packageName, '')}-->
+  return `<!--\n${generatedHeader(packageName, '', model)}-->
 
 # Engram Helm chart
 
@@ -434,6 +457,16 @@ helm test engram --namespace engram
 autoscaling) before anything reaches the cluster. Values have the same names as the deployment model
 (\`deployments/engram.deploy.yaml\`); the original names \`statefulset.replicaCount\` and
 \`monitoring.prometheus.serviceMonitor.enabled\` are accepted too.
+
+Engram has no authentication of its own (the chart refuses \`engram.security.authMode: api_key\`: Engram
+0.1.x cannot create API keys), so the NetworkPolicy is closed by default: only pods labelled
+\`<fullname>-client: "true"\` (\`networkPolicy.clientLabel\`) in the release namespace and in
+\`networkPolicy.clientNamespaces\`, Prometheus while scraping is on (\`networkPolicy.prometheus\`) and the
+ingress controller while the Ingress is enabled (\`networkPolicy.ingressController\`) get in. Give your
+client pods that label (NOTES.txt prints it); \`networkPolicy.allowExternal: true\` opens Engram to every
+source. The Ingress routes only API paths (\`/api/v1/memories\`, \`/api/v1/spaces\`,
+\`/api/v1/system/health\`, \`/health\` by default), never \`/shutdown\` or \`/metrics\`, over TLS from
+\`ingress.tls\` (cert-manager through \`ingress.certManager\`).
 
 Upgrades never change the StatefulSet's immutable fields: the selector and the claim template carry only
 \`app.kubernetes.io/name\` and \`app.kubernetes.io/instance\`. A claim in existing-claim mode carries
@@ -497,7 +530,6 @@ export function chartFiles(model: EngramDeployModel, directory: string): Rendere
     { path: at('templates/statefulset.yaml'), content: templates.statefulSetTemplate },
     { path: at('templates/service.yaml'), content: templates.servicesTemplate },
     { path: at('templates/configmap.yaml'), content: templates.configMapTemplate },
-    { path: at('templates/secret.yaml'), content: templates.secretTemplate },
     { path: at('templates/serviceaccount.yaml'), content: templates.serviceAccountTemplate },
     { path: at('templates/networkpolicy.yaml'), content: templates.networkPolicyTemplate },
     { path: at('templates/pdb.yaml'), content: templates.pdbTemplate },

@@ -38,8 +38,8 @@ export const helpersTemplate = `${header('Helpers')}
 
 {{/* Selector labels never change after install: selectors and claim templates are immutable. */}}
 {{- define "engram.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "engram.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "engram.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{- define "engram.labels" -}}
@@ -51,8 +51,8 @@ app: engram
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/component: database
 app.kubernetes.io/part-of: engram
-helm.sh/chart: {{ include "engram.chart" . }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "engram.chart" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- end }}
 
 {{/* Annotations of a namespaced object: the given ones, plus the checkov suppression a chart needs
@@ -68,8 +68,25 @@ checkov.io/skip1: CKV_K8S_21=The release namespace is chosen at install time (he
 {{- default (include "engram.fullname" .) .Values.kubernetes.serviceAccount.name }}
 {{- end }}
 
-{{- define "engram.apiKeySecretName" -}}
-{{- default (printf "%s-api-keys" (include "engram.fullname" .)) .Values.kubernetes.apiKeySecret.existingSecret }}
+{{/* The label key that admits a client pod through the NetworkPolicy: networkPolicy.clientLabel.key,
+     else "<fullname>-client" (kept within the 63 characters of a label name). */}}
+{{- define "engram.clientLabelKey" -}}
+{{- .Values.networkPolicy.clientLabel.key | default (printf "%s-client" (include "engram.fullname" . | trunc 56 | trimSuffix "-")) }}
+{{- end }}
+
+{{- define "engram.clientLabel" -}}
+{{- dict (include "engram.clientLabelKey" .) .Values.networkPolicy.clientLabel.value | toJson }}
+{{- end }}
+
+{{/* A NetworkPolicy peer: the pods of .namespace (the release namespace when empty) with .podLabels. */}}
+{{- define "engram.podsOf" -}}
+{{- if .namespace }}
+namespaceSelector:
+  matchLabels:
+    kubernetes.io/metadata.name: {{ .namespace | toJson }}
+{{- end }}
+podSelector:
+  matchLabels: {{ .podLabels | default dict | toJson }}
 {{- end }}
 
 {{/* An image reference with global.imageRegistry (or image.registry) replacing its registry. */}}
@@ -105,27 +122,22 @@ ephemeral-storage: {{ .ephemeralStorage | quote }}
 {{- end }}
 
 {{- define "engram.seccompProfile" -}}
-type: {{ .Values.security.seccompProfile }}
+type: {{ .Values.security.seccompProfile | quote }}
 {{- if eq .Values.security.seccompProfile "Localhost" }}
-localhostProfile: {{ .Values.security.seccompLocalhostProfile }}
+localhostProfile: {{ .Values.security.seccompLocalhostProfile | quote }}
 {{- end }}
 {{- end }}
 
-{{/* A probe on a path, or on the port when every route needs an API key. */}}
+{{/* An HTTP probe on a path of Engram's health API. */}}
 {{- define "engram.probe" -}}
-{{- if eq .root.Values.engram.security.authMode "api_key" }}
-tcpSocket:
-  port: http
-{{- else }}
 httpGet:
-  path: {{ .path }}
+  path: {{ .path | quote }}
   port: http
-{{- end }}
-initialDelaySeconds: {{ .probe.initialDelaySeconds }}
-periodSeconds: {{ .probe.periodSeconds }}
-timeoutSeconds: {{ .probe.timeoutSeconds }}
-successThreshold: {{ .probe.successThreshold }}
-failureThreshold: {{ .probe.failureThreshold }}
+initialDelaySeconds: {{ .probe.initialDelaySeconds | toJson }}
+periodSeconds: {{ .probe.periodSeconds | toJson }}
+timeoutSeconds: {{ .probe.timeoutSeconds | toJson }}
+successThreshold: {{ .probe.successThreshold | toJson }}
+failureThreshold: {{ .probe.failureThreshold | toJson }}
 {{- end }}
 
 {{- define "engram.serviceMonitorEnabled" -}}
@@ -146,7 +158,7 @@ failureThreshold: {{ .probe.failureThreshold }}
 {{- with $names | uniq }}
 imagePullSecrets:
   {{- range . }}
-  - name: {{ . }}
+  - name: {{ . | quote }}
   {{- end }}
 {{- end }}
 {{- end }}
@@ -229,11 +241,10 @@ export const statefulSetTemplate = `${header('The Engram StatefulSet')}
 {{- end }}
 {{- $persistence := .Values.persistence }}
 {{- $claimTemplate := and $persistence.enabled (not $persistence.existingClaim) }}
-{{- $apiKeys := and (eq .Values.engram.security.authMode "api_key") .Values.engram.security.apiKeysStoragePath }}
 apiVersion: apps/v1
 kind: StatefulSet
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ include "engram.fullname" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
@@ -248,17 +259,17 @@ metadata:
     checkov.io/skip{{ $skip }}: CKV_K8S_15=Release tags are immutable, so IfNotPresent avoids a registry round trip on every restart; image.pullPolicy sets Always
     {{- end }}
 spec:
-  serviceName: {{ include "engram.fullname" . }}-headless
-  replicas: {{ .Values.statefulset.replicas }}
-  podManagementPolicy: {{ .Values.statefulset.podManagementPolicy }}
+  serviceName: {{ printf "%s-headless" (include "engram.fullname" .) | quote }}
+  replicas: {{ .Values.statefulset.replicas | toJson }}
+  podManagementPolicy: {{ .Values.statefulset.podManagementPolicy | quote }}
   updateStrategy:
-    type: {{ .Values.statefulset.updateStrategy }}
-  revisionHistoryLimit: {{ .Values.statefulset.revisionHistoryLimit }}
-  minReadySeconds: {{ .Values.statefulset.minReadySeconds }}
+    type: {{ .Values.statefulset.updateStrategy | quote }}
+  revisionHistoryLimit: {{ .Values.statefulset.revisionHistoryLimit | toJson }}
+  minReadySeconds: {{ .Values.statefulset.minReadySeconds | toJson }}
   {{- if $claimTemplate }}
   persistentVolumeClaimRetentionPolicy:
-    whenDeleted: {{ $persistence.retentionPolicy.whenDeleted }}
-    whenScaled: {{ $persistence.retentionPolicy.whenScaled }}
+    whenDeleted: {{ $persistence.retentionPolicy.whenDeleted | quote }}
+    whenScaled: {{ $persistence.retentionPolicy.whenScaled | quote }}
   {{- end }}
   selector:
     matchLabels:
@@ -275,29 +286,29 @@ spec:
         {{- if .Values.monitoring.scrapeAnnotations }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ .Values.ports.http | quote }}
-        prometheus.io/path: {{ .Values.runtime.metricsPath }}
+        prometheus.io/path: {{ .Values.runtime.metricsPath | quote }}
         {{- end }}
         {{- with .Values.kubernetes.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "engram.serviceAccountName" . }}
-      automountServiceAccountToken: {{ .Values.kubernetes.serviceAccount.automountToken }}
+      serviceAccountName: {{ include "engram.serviceAccountName" . | quote }}
+      automountServiceAccountToken: {{ .Values.kubernetes.serviceAccount.automountToken | toJson }}
       enableServiceLinks: false
       securityContext:
         runAsNonRoot: true
-        runAsUser: {{ .Values.security.runAsUser }}
-        runAsGroup: {{ .Values.security.runAsGroup }}
-        fsGroup: {{ .Values.security.fsGroup }}
-        fsGroupChangePolicy: {{ .Values.security.fsGroupChangePolicy }}
+        runAsUser: {{ .Values.security.runAsUser | toJson }}
+        runAsGroup: {{ .Values.security.runAsGroup | toJson }}
+        fsGroup: {{ .Values.security.fsGroup | toJson }}
+        fsGroupChangePolicy: {{ .Values.security.fsGroupChangePolicy | quote }}
         seccompProfile:
           {{- include "engram.seccompProfile" . | nindent 10 }}
-      terminationGracePeriodSeconds: {{ .Values.runtime.stopGracePeriodSeconds }}
+      terminationGracePeriodSeconds: {{ .Values.runtime.stopGracePeriodSeconds | toJson }}
       {{- with include "engram.imagePullSecrets" (dict "own" .Values.image.pullSecrets "global" .Values.global.imagePullSecrets) | trim }}
       {{- . | nindent 6 }}
       {{- end }}
       {{- with .Values.scheduling.priorityClassName }}
-      priorityClassName: {{ . }}
+      priorityClassName: {{ . | quote }}
       {{- end }}
       {{- with .Values.scheduling.nodeSelector }}
       nodeSelector:
@@ -321,10 +332,10 @@ spec:
       {{- end }}
       containers:
         - name: ${names.container}
-          image: {{ include "engram.image" . }}
-          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          image: {{ include "engram.image" . | quote }}
+          imagePullPolicy: {{ .Values.image.pullPolicy | quote }}
           command:
-            - {{ .Values.runtime.binaryPath }}
+            - {{ .Values.runtime.binaryPath | quote }}
           args:
             - {{ printf "%s=%s" .Values.runtime.flags.logLevel .Values.runtime.logLevel | quote }}
             {{- range .Values.runtime.startCommand }}
@@ -337,10 +348,10 @@ spec:
             {{- end }}
           ports:
             - name: http
-              containerPort: {{ .Values.ports.http }}
+              containerPort: {{ .Values.ports.http | toJson }}
               protocol: TCP
             - name: grpc
-              containerPort: {{ .Values.ports.grpc }}
+              containerPort: {{ .Values.ports.grpc | toJson }}
               protocol: TCP
           env:
             - name: ENGRAM_DATA_DIR
@@ -368,15 +379,15 @@ spec:
             {{- end }}
           {{- if .Values.probes.startup.enabled }}
           startupProbe:
-            {{- include "engram.probe" (dict "root" . "path" .Values.runtime.health.startupPath "probe" .Values.probes.startup) | nindent 12 }}
+            {{- include "engram.probe" (dict "path" .Values.runtime.health.startupPath "probe" .Values.probes.startup) | nindent 12 }}
           {{- end }}
           {{- if .Values.probes.liveness.enabled }}
           livenessProbe:
-            {{- include "engram.probe" (dict "root" . "path" .Values.runtime.health.livenessPath "probe" .Values.probes.liveness) | nindent 12 }}
+            {{- include "engram.probe" (dict "path" .Values.runtime.health.livenessPath "probe" .Values.probes.liveness) | nindent 12 }}
           {{- end }}
           {{- if .Values.probes.readiness.enabled }}
           readinessProbe:
-            {{- include "engram.probe" (dict "root" . "path" .Values.runtime.health.readinessPath "probe" .Values.probes.readiness) | nindent 12 }}
+            {{- include "engram.probe" (dict "path" .Values.runtime.health.readinessPath "probe" .Values.probes.readiness) | nindent 12 }}
           {{- end }}
           resources:
             {{- with include "engram.quantities" .Values.resources.requests | trim }}
@@ -388,11 +399,11 @@ spec:
               {{- . | nindent 14 }}
             {{- end }}
           securityContext:
-            allowPrivilegeEscalation: {{ .Values.security.allowPrivilegeEscalation }}
-            readOnlyRootFilesystem: {{ .Values.security.readOnlyRootFilesystem }}
+            allowPrivilegeEscalation: {{ .Values.security.allowPrivilegeEscalation | toJson }}
+            readOnlyRootFilesystem: {{ .Values.security.readOnlyRootFilesystem | toJson }}
             runAsNonRoot: true
-            runAsUser: {{ .Values.security.runAsUser }}
-            runAsGroup: {{ .Values.security.runAsGroup }}
+            runAsUser: {{ .Values.security.runAsUser | toJson }}
+            runAsGroup: {{ .Values.security.runAsGroup | toJson }}
             capabilities:
               drop:
                 {{- toYaml .Values.security.capabilities.drop | nindent 16 }}
@@ -404,47 +415,33 @@ spec:
               {{- include "engram.seccompProfile" . | nindent 14 }}
           volumeMounts:
             - name: ${names.dataVolume}
-              mountPath: {{ .Values.runtime.dataDir }}
+              mountPath: {{ .Values.runtime.dataDir | quote }}
             - name: ${names.configVolume}
-              mountPath: {{ .Values.runtime.configHome }}
+              mountPath: {{ .Values.runtime.configHome | quote }}
               readOnly: true
             - name: ${names.tmpVolume}
-              mountPath: {{ .Values.runtime.tmpDir }}
-            {{- if $apiKeys }}
-            - name: ${names.apiKeyVolume}
-              mountPath: {{ dir .Values.engram.security.apiKeysStoragePath }}
-              readOnly: true
-            {{- end }}
+              mountPath: {{ .Values.runtime.tmpDir | quote }}
             {{- with .Values.kubernetes.extraVolumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
         - name: ${names.configVolume}
           configMap:
-            name: {{ include "engram.fullname" . }}-config
+            name: {{ printf "%s-config" (include "engram.fullname" .) | quote }}
             defaultMode: 0444
             items:
               - key: ${configMapKey}
-                path: {{ .Values.runtime.configFile }}
+                path: {{ .Values.runtime.configFile | quote }}
         - name: ${names.tmpVolume}
           emptyDir:
-            sizeLimit: {{ .Values.runtime.tmpSize }}
+            sizeLimit: {{ .Values.runtime.tmpSize | quote }}
         {{- if not $persistence.enabled }}
         - name: ${names.dataVolume}
           emptyDir: {}
         {{- else if $persistence.existingClaim }}
         - name: ${names.dataVolume}
           persistentVolumeClaim:
-            claimName: {{ $persistence.existingClaim }}
-        {{- end }}
-        {{- if $apiKeys }}
-        - name: ${names.apiKeyVolume}
-          secret:
-            secretName: {{ include "engram.apiKeySecretName" . }}
-            defaultMode: 0440
-            items:
-              - key: {{ .Values.kubernetes.apiKeySecret.key }}
-                path: {{ base .Values.engram.security.apiKeysStoragePath }}
+            claimName: {{ $persistence.existingClaim | quote }}
         {{- end }}
         {{- with .Values.kubernetes.extraVolumes }}
         {{- toYaml . | nindent 8 }}
@@ -467,30 +464,30 @@ spec:
         {{- end }}
         resources:
           requests:
-            storage: {{ $persistence.size }}
+            storage: {{ $persistence.size | quote }}
   {{- end }}
 `;
 
 const servicePorts = (nodePorts: boolean) => `  ports:
     - name: http
-      port: {{ .Values.ports.http }}
+      port: {{ .Values.ports.http | toJson }}
       targetPort: http
       protocol: TCP${
         nodePorts
           ? `
       {{- if and $exposed (not (kindIs "invalid" .Values.service.nodePorts.http)) }}
-      nodePort: {{ .Values.service.nodePorts.http }}
+      nodePort: {{ .Values.service.nodePorts.http | toJson }}
       {{- end }}`
           : ''
       }
     - name: grpc
-      port: {{ .Values.ports.grpc }}
+      port: {{ .Values.ports.grpc | toJson }}
       targetPort: grpc
       protocol: TCP${
         nodePorts
           ? `
       {{- if and $exposed (not (kindIs "invalid" .Values.service.nodePorts.grpc)) }}
-      nodePort: {{ .Values.service.nodePorts.grpc }}
+      nodePort: {{ .Values.service.nodePorts.grpc | toJson }}
       {{- end }}`
           : ''
       }`;
@@ -499,7 +496,7 @@ export const servicesTemplate = `${header('The headless Service (stable identity
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ include "engram.fullname" . }}-headless
+  name: {{ printf "%s-headless" (include "engram.fullname" .) | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
     ${serviceRoleLabel}: headless
@@ -516,18 +513,18 @@ ${servicePorts(false)}
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ include "engram.fullname" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
     ${serviceRoleLabel}: client
   annotations:
     {{- include "engram.annotations" (dict "extra" .Values.service.annotations) | nindent 4 }}
 spec:
-  type: {{ .Values.service.type }}
+  type: {{ .Values.service.type | quote }}
   selector:
     {{- include "engram.selectorLabels" . | nindent 4 }}
 ${servicePorts(true)}
-  sessionAffinity: {{ .Values.service.sessionAffinity }}
+  sessionAffinity: {{ .Values.service.sessionAffinity | quote }}
   {{- if and (eq .Values.service.type "LoadBalancer") .Values.service.loadBalancerSourceRanges }}
   loadBalancerSourceRanges:
     {{- toYaml .Values.service.loadBalancerSourceRanges | nindent 4 }}
@@ -538,7 +535,7 @@ export const configMapTemplate = `${header("Engram's config.toml")}
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: {{ include "engram.fullname" . }}-config
+  name: {{ printf "%s-config" (include "engram.fullname" .) | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
@@ -548,42 +545,30 @@ data:
     {{- include "engram.configToml" . | nindent 4 }}
 `;
 
-export const secretTemplate = `${header('The API key Secret, unless an existing one is named')}
-{{- if and (eq .Values.engram.security.authMode "api_key") (not .Values.kubernetes.apiKeySecret.existingSecret) }}
-apiVersion: v1
-kind: Secret
-metadata:
-  name: {{ include "engram.apiKeySecretName" . }}
-  labels:
-    {{- include "engram.labels" . | nindent 4 }}
-  annotations:
-    {{- include "engram.annotations" (dict "extra" (dict)) | nindent 4 }}
-type: Opaque
-stringData:
-  {{ .Values.kubernetes.apiKeySecret.key }}: {{ required "kubernetes.apiKeySecret.value is required with authMode api_key and no existingSecret" .Values.kubernetes.apiKeySecret.value | quote }}
-{{- end }}
-`;
-
 export const serviceAccountTemplate = `${header('ServiceAccount without token or bindings: Engram never calls the Kubernetes API')}
 {{- if .Values.kubernetes.serviceAccount.create }}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ include "engram.serviceAccountName" . }}
+  name: {{ include "engram.serviceAccountName" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
     {{- include "engram.annotations" (dict "extra" .Values.kubernetes.serviceAccount.annotations) | nindent 4 }}
-automountServiceAccountToken: {{ .Values.kubernetes.serviceAccount.automountToken }}
+automountServiceAccountToken: {{ .Values.kubernetes.serviceAccount.automountToken | toJson }}
 {{- end }}
 `;
 
-export const networkPolicyTemplate = `${header('NetworkPolicy: clients in to the ports, DNS out')}
+const tcpPorts = (indent: string, ...names: string[]) =>
+  names.map((name) => `${indent}- port: ${name}\n${indent}  protocol: TCP`).join('\n');
+
+export const networkPolicyTemplate = `${header('NetworkPolicy: labelled clients, the scraper and the ingress controller in; DNS out')}
 {{- if .Values.networkPolicy.enabled }}
+{{- $np := .Values.networkPolicy }}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ include "engram.fullname" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
@@ -596,24 +581,49 @@ spec:
     - Ingress
     - Egress
   ingress:
+    {{- if $np.allowExternal }}
     - ports:
-        - port: http
-          protocol: TCP
-        - port: grpc
-          protocol: TCP
-      {{- if not .Values.networkPolicy.allowExternal }}
+${tcpPorts('        ', 'http', 'grpc')}
+    {{- else }}
+    - ports:
+${tcpPorts('        ', 'http', 'grpc')}
       from:
-        {{- toYaml .Values.networkPolicy.ingressFrom | nindent 8 }}
-      {{- end }}
+        - podSelector:
+            matchLabels: {{ include "engram.clientLabel" . }}
+        {{- with $np.clientNamespaces }}
+        - namespaceSelector:
+            matchExpressions:
+              - key: kubernetes.io/metadata.name
+                operator: In
+                values: {{ toJson . }}
+          podSelector:
+            matchLabels: {{ include "engram.clientLabel" $ }}
+        {{- end }}
+        {{- with $np.ingressFrom }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    {{- if or .Values.monitoring.scrapeAnnotations (include "engram.serviceMonitorEnabled" .) }}
+    - ports:
+${tcpPorts('        ', 'http')}
+      from:
+        - {{- include "engram.podsOf" $np.prometheus | nindent 10 }}
+    {{- end }}
+    {{- if and .Values.ingress.enabled $np.ingressController.namespace }}
+    - ports:
+${tcpPorts('        ', 'http')}
+      from:
+        - {{- include "engram.podsOf" $np.ingressController | nindent 10 }}
+    {{- end }}
+    {{- end }}
   egress:
-    {{- if .Values.networkPolicy.allowDnsEgress }}
+    {{- if $np.allowDnsEgress }}
     - ports:
         - port: 53
           protocol: UDP
         - port: 53
           protocol: TCP
     {{- end }}
-    {{- with .Values.networkPolicy.extraEgress }}
+    {{- with $np.extraEgress }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end }}
@@ -624,16 +634,16 @@ export const pdbTemplate = `${header('PodDisruptionBudget that never blocks a dr
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ include "engram.fullname" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
     {{- include "engram.annotations" (dict "extra" (dict)) | nindent 4 }}
 spec:
   {{- if not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable) }}
-  minAvailable: {{ .Values.podDisruptionBudget.minAvailable }}
+  minAvailable: {{ .Values.podDisruptionBudget.minAvailable | toJson }}
   {{- else }}
-  maxUnavailable: {{ .Values.podDisruptionBudget.maxUnavailable | default 1 }}
+  maxUnavailable: {{ .Values.podDisruptionBudget.maxUnavailable | default 1 | toJson }}
   {{- end }}
   selector:
     matchLabels:
@@ -646,7 +656,7 @@ export const pvcTemplate = `${header('The claim of existing-claim mode; kept on 
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
-  name: {{ .Values.persistence.existingClaim }}
+  name: {{ .Values.persistence.existingClaim | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
   annotations:
@@ -660,43 +670,93 @@ spec:
   {{- end }}
   resources:
     requests:
-      storage: {{ .Values.persistence.size }}
+      storage: {{ .Values.persistence.size | quote }}
 {{- end }}
 `;
 
-export const ingressTemplate = `${header('Ingress to the HTTP API')}
+/** The model's default Ingress paths, for hosts whose values name none. */
+const defaultIngressPaths = normalize({ ingress: { hosts: [{ host: 'engram.example.com' }] } }).ingress.hosts[0]!.paths;
+
+export const ingressTemplate = `${header('Ingress to the HTTP API: an allow-list of API paths, never /shutdown or /metrics')}
 {{- if .Values.ingress.enabled }}
+{{- $ingress := .Values.ingress }}
+{{- $fullname := include "engram.fullname" . }}
+{{- $derived := dict }}
+{{- if and (ne $ingress.plainHttp "allow") (eq $ingress.controller "traefik") }}
+{{- $_ := set $derived "traefik.ingress.kubernetes.io/router.entrypoints" "websecure" }}
+{{- $_ := set $derived "traefik.ingress.kubernetes.io/router.tls" "true" }}
+{{- end }}
+{{- if and (eq $ingress.plainHttp "redirect") (eq $ingress.controller "ingress-nginx") }}
+{{- $_ := set $derived "nginx.ingress.kubernetes.io/ssl-redirect" "true" }}
+{{- $_ := set $derived "nginx.ingress.kubernetes.io/force-ssl-redirect" "true" }}
+{{- end }}
+{{- with $ingress.certManager.clusterIssuer }}
+{{- $_ := set $derived "cert-manager.io/cluster-issuer" . }}
+{{- end }}
+{{- with $ingress.certManager.issuer }}
+{{- $_ := set $derived "cert-manager.io/issuer" . }}
+{{- end }}
+{{- $ingresses := list (dict "name" $fullname "annotations" (merge (deepCopy ($ingress.annotations | default dict)) $derived) "tls" $ingress.tls) }}
+{{- /* Traefik redirects plain HTTP with a Middleware (its CRD) on a second Ingress, bound to the plain entry point. */}}
+{{- $redirect := and (eq $ingress.plainHttp "redirect") (eq $ingress.controller "traefik") }}
+{{- $middleware := printf "%s-https-redirect" $fullname }}
+{{- if $redirect }}
+{{- $redirectAnnotations := dict "traefik.ingress.kubernetes.io/router.entrypoints" "web" "traefik.ingress.kubernetes.io/router.middlewares" (printf "%s-%s@kubernetescrd" .Release.Namespace $middleware) }}
+{{- $ingresses = append $ingresses (dict "name" (printf "%s-http-redirect" $fullname) "annotations" (merge (deepCopy ($ingress.annotations | default dict)) $redirectAnnotations) "tls" list) }}
+{{- end }}
+{{- range $ingresses }}
+---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ .name | quote }}
   labels:
-    {{- include "engram.labels" . | nindent 4 }}
+    {{- include "engram.labels" $ | nindent 4 }}
   annotations:
-    {{- include "engram.annotations" (dict "extra" .Values.ingress.annotations) | nindent 4 }}
+    {{- include "engram.annotations" (dict "extra" .annotations) | nindent 4 }}
 spec:
-  {{- with .Values.ingress.className }}
-  ingressClassName: {{ . }}
+  {{- with $ingress.className }}
+  ingressClassName: {{ . | quote }}
   {{- end }}
-  {{- with .Values.ingress.tls }}
+  {{- with .tls }}
   tls:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   rules:
-    {{- range .Values.ingress.hosts }}
+    {{- range $ingress.hosts }}
     - host: {{ .host | quote }}
       http:
         paths:
-          {{- range (.paths | default (list (dict "path" "/" "pathType" "Prefix"))) }}
-          - path: {{ .path }}
-            pathType: {{ .pathType }}
+          {{- range (.paths | default (fromJsonArray ${JSON.stringify(JSON.stringify(defaultIngressPaths))})) }}
+          {{- $path := .path }}
+          {{- if or (eq $path "/") (eq $path "/shutdown") (hasPrefix "/shutdown/" $path) (eq $path "/metrics") (hasPrefix "/metrics/" $path) (hasPrefix $path "/shutdown") (hasPrefix $path "/metrics") }}
+          {{- fail (printf "ingress.hosts[].paths: %q would route /shutdown or /metrics; the Ingress routes only API paths such as /api/v1/memories (not /, nothing under /shutdown or /metrics, no prefix of either)" $path) }}
+          {{- end }}
+          - path: {{ $path | quote }}
+            pathType: {{ .pathType | quote }}
             backend:
               service:
-                name: {{ include "engram.fullname" $ }}
+                name: {{ $fullname | quote }}
                 port:
                   name: http
           {{- end }}
     {{- end }}
+{{- end }}
+{{- if $redirect }}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata:
+  name: {{ $middleware | quote }}
+  labels:
+    {{- include "engram.labels" . | nindent 4 }}
+  annotations:
+    {{- include "engram.annotations" (dict "extra" (dict)) | nindent 4 }}
+spec:
+  redirectScheme:
+    scheme: https
+    permanent: true
+{{- end }}
 {{- end }}
 `;
 
@@ -707,7 +767,7 @@ export const serviceMonitorTemplate = `${header('Prometheus Operator ServiceMoni
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
-  name: {{ include "engram.fullname" . }}
+  name: {{ include "engram.fullname" . | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
     {{- with $monitor.labels }}
@@ -722,9 +782,9 @@ spec:
       ${serviceRoleLabel}: client
   endpoints:
     - port: http
-      path: {{ .Values.runtime.metricsPath }}
-      interval: {{ $monitor.interval }}
-      scrapeTimeout: {{ $monitor.scrapeTimeout }}
+      path: {{ .Values.runtime.metricsPath | quote }}
+      interval: {{ $monitor.interval | quote }}
+      scrapeTimeout: {{ $monitor.scrapeTimeout | quote }}
 {{- end }}
 `;
 
@@ -735,13 +795,14 @@ export const extraManifestsTemplate = `${header('kubernetes.extraManifests, rend
 {{- end }}
 `;
 
-export const testTemplate = `${header('helm test: readiness, then a memory written and found again')}
+export const testTemplate = `${header('helm test: readiness, then a memory written, read back by its id and found by search')}
 apiVersion: v1
 kind: Pod
 metadata:
-  name: {{ include "engram.fullname" . }}-test
+  name: {{ printf "%s-test" (include "engram.fullname" .) | quote }}
   labels:
     {{- include "engram.labels" . | nindent 4 }}
+    {{- include "engram.clientLabel" . | fromJson | toYaml | nindent 4 }}
   annotations:
     helm.sh/hook: test
     helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
@@ -758,27 +819,38 @@ spec:
   {{- end }}
   securityContext:
     runAsNonRoot: true
-    runAsUser: {{ .Values.security.runAsUser }}
-    runAsGroup: {{ .Values.security.runAsGroup }}
+    runAsUser: {{ .Values.security.runAsUser | toJson }}
+    runAsGroup: {{ .Values.security.runAsGroup | toJson }}
     seccompProfile:
       type: RuntimeDefault
   containers:
     - name: round-trip
-      image: {{ include "engram.imageReference" (dict "registry" (.Values.global.imageRegistry | default .Values.image.registry) "repository" .Values.tests.image.repository "tag" .Values.tests.image.tag "digest" "") }}
-      imagePullPolicy: {{ .Values.tests.image.pullPolicy }}
+      image: {{ include "engram.imageReference" (dict "registry" (.Values.global.imageRegistry | default .Values.image.registry) "repository" .Values.tests.image.repository "tag" .Values.tests.image.tag "digest" "") | quote }}
+      imagePullPolicy: {{ .Values.tests.image.pullPolicy | quote }}
       env:
         - name: ENGRAM_URL
-          value: http://{{ include "engram.fullname" . }}:{{ .Values.ports.http }}
+          value: {{ printf "http://%s:%v" (include "engram.fullname" .) .Values.ports.http | quote }}
+        - name: READINESS_PATH
+          value: {{ .Values.runtime.health.readinessPath | quote }}
+      # The memory carries a distinct embedding: Engram keeps only the first of the memories sent
+      # without one to a space, and still answers 201 for the others. So the write is read back.
+      # The first request retries refused connections: a NetworkPolicy controller admits a new pod
+      # only once it has seen it, a moment after the pod starts.
+      # No "$$" below: Kubernetes turns it into "$" in a command.
       command:
         - sh
         - -ec
         - |
-          curl --fail --silent --show-error --max-time 10 "$ENGRAM_URL{{ .Values.runtime.health.readinessPath }}"
-          marker="helm-test-$(date +%s)"
-          curl --fail --silent --show-error --max-time 10 -H 'Content-Type: application/json' \\
-            -d "{\\"content\\": \\"$marker\\", \\"confidence\\": 0.9}" "$ENGRAM_URL/api/v1/memories/remember"
+          curl --fail --silent --show-error --max-time 10 --retry 10 --retry-connrefused --retry-delay 1 "$ENGRAM_URL$READINESS_PATH" >/dev/null
+          marker="helm-test-$(date +%s)-$(awk 'BEGIN { srand(); printf "%d", rand() * 1000000 }')"
+          embedding=$(awk 'BEGIN { srand(); printf "["; for (i = 0; i < 768; i++) printf "%s%.6f", (i ? "," : ""), rand() - 0.5; printf "]" }')
+          response=$(curl --fail --silent --show-error --max-time 10 -H 'Content-Type: application/json' \\
+            -d "{\\"content\\": \\"$marker\\", \\"confidence\\": 0.9, \\"embedding\\": $embedding}" "$ENGRAM_URL/api/v1/memories/remember")
+          id=$(echo "$response" | sed -n 's/.*"memory_id" *: *"\\([^"]*\\)".*/\\1/p')
+          test -n "$id" || { echo "remember answered without a memory_id: $response"; exit 1; }
+          curl --fail --silent --show-error --max-time 10 "$ENGRAM_URL/api/v1/memories/$id" | grep -q "$marker"
           curl --fail --silent --show-error --max-time 10 "$ENGRAM_URL/api/v1/memories/search?query=$marker" | grep -q "$marker"
-          echo "round trip of $marker passed"
+          echo "round trip of $marker ($id) passed"
       resources:
         {{- with include "engram.quantities" .Values.tests.resources.requests | trim }}
         requests:
@@ -810,9 +882,38 @@ export const notesTemplate = `Engram {{ .Chart.AppVersion }} is installed as {{ 
    curl 'http://127.0.0.1:{{ .Values.ports.http }}/api/v1/memories/search?query=hello'
 
 4. Check the release: helm test {{ .Release.Name }} --namespace {{ .Release.Namespace }}
-{{- if eq .Values.engram.security.authMode "none" }}
 
-The API has no authentication (engram.security.authMode is "none") and serves an unauthenticated
-/shutdown: keep the Service internal or set authMode to api_key before exposing it.
+Engram has no authentication of its own (Engram 0.1.x cannot create API keys, so the chart refuses
+engram.security.authMode api_key) and its HTTP API serves an unauthenticated POST /shutdown.
+What protects it in this release:
+{{- $np := .Values.networkPolicy }}
+{{- if not $np.enabled }}
+- Nothing at the network level: networkPolicy.enabled is false, so every pod of the cluster reaches
+  both ports, /shutdown included.
+{{- else if $np.allowExternal }}
+- Nothing at the network level: networkPolicy.allowExternal is true, so every source reaches both
+  ports, /shutdown included.
+{{- else }}
+- The NetworkPolicy admits to both ports only pods labelled
+  {{ include "engram.clientLabelKey" . }}={{ $np.clientLabel.value }} in namespace {{ .Release.Namespace }}
+  {{- with $np.clientNamespaces }} and in {{ join ", " . }}{{ end }}.
+  {{- if or .Values.monitoring.scrapeAnnotations (include "engram.serviceMonitorEnabled" .) }}
+  Prometheus (pods {{ $np.prometheus.podLabels | toJson }} in namespace {{ $np.prometheus.namespace | default .Release.Namespace }}) reaches the HTTP port.
+  {{- end }}
+  {{- if and .Values.ingress.enabled $np.ingressController.namespace }}
+  The ingress controller (pods {{ $np.ingressController.podLabels | toJson }} in namespace {{ $np.ingressController.namespace }}) reaches the HTTP port.
+  {{- end }}
+  A client gets in by carrying the label on its pod template:
+      metadata:
+        labels:
+          {{ include "engram.clientLabelKey" . }}: {{ $np.clientLabel.value | quote }}
+  for a one-off try: kubectl run --namespace {{ .Release.Namespace }} client --rm -it --restart=Never --labels={{ include "engram.clientLabelKey" . }}={{ $np.clientLabel.value }} --image=<an image with curl> -- sh
+  (kubectl port-forward enters the pod through the kubelet and is not subject to the policy.)
+  A NetworkPolicy holds only where the cluster's network plugin enforces NetworkPolicy.
+{{- end }}
+{{- if .Values.ingress.enabled }}
+- The Ingress routes only the listed API paths, never /shutdown or /metrics
+  {{- if ne .Values.ingress.plainHttp "allow" }}, over TLS only (plain HTTP: {{ .Values.ingress.plainHttp }}){{ end }}.
+  It does not authenticate: put authentication in front of it at the ingress controller or a proxy.
 {{- end }}
 `;

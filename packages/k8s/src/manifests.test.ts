@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
-import type { Service } from 'kubernetes-types/core/v1';
+import type { Secret, Service } from 'kubernetes-types/core/v1';
+import type { Ingress, NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { admits, closedByDefault, verdicts, type Source } from '../test/network-policy';
 import { restrictedViolations } from '../test/pod-security';
 import { modelVariants } from '../test/variants';
 import { kubernetesFiles, renderSlices, type Manifest } from './manifests';
@@ -48,7 +50,7 @@ describe('model variants', () => {
     expect(kinds).toContain('StatefulSet');
     for (const doc of parseAllDocuments(rendered)) {
       const object = doc.toJS();
-      if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('engram');
+      if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe(normalize(config).kubernetes.namespace);
     }
   });
 });
@@ -91,12 +93,10 @@ describe('the StatefulSet', () => {
     ).toBeGreaterThanOrEqual(10);
   });
 
-  it('uses TCP probes when every HTTP route needs an API key', () => {
-    const keyed = find<StatefulSet>(objectsOf(modelVariants['api key auth and ingress']!), 'StatefulSet');
-    const c = keyed.spec!.template.spec!.containers[0]!;
-    expect(c.readinessProbe?.tcpSocket).toEqual({ port: 'http' });
-    expect(c.readinessProbe?.httpGet).toBeUndefined();
-    expect(c.volumeMounts).toContainEqual({ name: 'api-keys', mountPath: '/secrets/engram', readOnly: true });
+  it('probes over HTTP and mounts no API key store (api_key auth is refused)', () => {
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/api/v1/system/health', port: 'http' });
+    expect(container.volumeMounts?.map((m) => m.name)).toEqual(['data', 'config', 'tmp']);
+    expect(pod.volumes?.map((v) => v.name)).toEqual(['config', 'tmp']);
   });
 
   it('claims storage through a template with selector labels only, and rolls out by default', () => {
@@ -107,8 +107,12 @@ describe('the StatefulSet', () => {
     expect(statefulSet.spec!.updateStrategy).toEqual({ type: 'RollingUpdate' });
   });
 
-  it('stops inside a grace period longer than Engram shutdown', () => {
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(10);
+  it("stops inside the model's grace period, longer than Engram's shutdown budget", () => {
+    const defaults = normalize({}).runtime;
+    expect(pod.terminationGracePeriodSeconds).toBe(defaults.stopGracePeriodSeconds);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(defaults.shutdownBudgetSeconds);
+    const longer = find<StatefulSet>(objectsOf({ runtime: { stopGracePeriodSeconds: 45 } }), 'StatefulSet');
+    expect(longer.spec!.template.spec!.terminationGracePeriodSeconds).toBe(45);
   });
 
   it('rolls the pod when the config changes, not otherwise', () => {
@@ -169,20 +173,22 @@ describe('the other objects', () => {
 
   it('has a ServiceAccount without token automount and no role binding', () => {
     expect(find(objects, 'ServiceAccount')).toMatchObject({ automountServiceAccountToken: false });
+    const pod = find<StatefulSet>(objects, 'StatefulSet').spec!.template.spec!;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
     expect(objects.filter((o) => /Role/.test(o.kind ?? ''))).toEqual([]);
   });
 
-  it('does not cut a single replica off, nor block drains', () => {
+  it('lets Engram reach DNS only, and does not block drains', () => {
     const policy = find<any>(objects, 'NetworkPolicy');
-    expect(policy.spec.ingress).toEqual([
+    expect(policy.spec.egress).toEqual([
       {
         ports: [
-          { port: 'http', protocol: 'TCP' },
-          { port: 'grpc', protocol: 'TCP' },
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
         ],
       },
     ]);
-    expect(policy.spec.egress[0].ports).toContainEqual({ port: 53, protocol: 'UDP' });
     expect(find<any>(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
   });
 
@@ -195,6 +201,175 @@ describe('the other objects', () => {
       { port: 'http', path: '/metrics/prometheus', interval: '30s', scrapeTimeout: '10s' },
     ]);
     expect(monitor.metadata.labels.release).toBe('prometheus');
+  });
+});
+
+describe('the NetworkPolicy', () => {
+  const policyOf = (config: EngramDeployConfig) => find<NetworkPolicy>(objectsOf(config), 'NetworkPolicy');
+  const engramPod = find<StatefulSet>(objectsOf({}), 'StatefulSet').spec!.template.metadata!.labels!;
+  const http = { name: 'http', port: 7432 };
+  const grpc = { name: 'grpc', port: 50051 };
+  const clientLabel = { 'engram-client': 'true' };
+
+  it('selects the Engram pod and, by default, admits nothing unlabelled: only labelled clients and Prometheus', () => {
+    expect(verdicts(policyOf({}), 'engram', engramPod, clientLabel)).toEqual(closedByDefault);
+  });
+
+  it('stops admitting Prometheus when nothing scrapes', () => {
+    const quiet = policyOf({ monitoring: { scrapeAnnotations: false } });
+    const prometheus: Source = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+    expect(admits(quiet, 'engram', engramPod, prometheus, http)).toBe(false);
+    expect(admits(quiet, 'engram', engramPod, { namespace: 'engram', labels: clientLabel }, http)).toBe(true);
+  });
+
+  it('admits labelled clients of the listed namespaces, and the extra peers, and still nothing unlabelled', () => {
+    const policy = policyOf(modelVariants['client namespaces and extra peers with PDB minAvailable 0']!);
+    const at = (source: Source) => [http, grpc].map((port) => admits(policy, 'engram', engramPod, source, port));
+    expect(at({ namespace: 'apps', labels: clientLabel })).toEqual([true, true]);
+    expect(at({ namespace: 'apps', labels: {} })).toEqual([false, false]);
+    expect(at({ namespace: 'other', labels: clientLabel })).toEqual([false, false]);
+    expect(at({ namespace: 'engram', labels: { role: 'engram-client' } })).toEqual([true, true]);
+    expect(at({ namespace: 'engram', labels: {} })).toEqual([false, false]);
+  });
+
+  it('names its own client label and its own namespaces', () => {
+    const policy = policyOf({
+      name: 'memory',
+      networkPolicy: { clientLabel: { key: 'example.com/engram', value: 'yes' } },
+    });
+    const memoryPod = { 'app.kubernetes.io/name': 'engram', 'app.kubernetes.io/instance': 'memory' };
+    const source = (labels: Record<string, string>): Source => ({ namespace: 'engram', labels });
+    expect(admits(policy, 'engram', memoryPod, source({ 'example.com/engram': 'yes' }), grpc)).toBe(true);
+    expect(admits(policy, 'engram', memoryPod, source({ 'memory-client': 'true' }), grpc)).toBe(false);
+    const derived = policyOf({ name: 'memory' });
+    expect(admits(derived, 'engram', memoryPod, source({ 'memory-client': 'true' }), grpc)).toBe(true);
+    expect(admits(derived, 'engram', memoryPod, source({ 'engram-client': 'true' }), grpc)).toBe(false);
+  });
+
+  it('admits the ingress controller to the HTTP port only when the Ingress is enabled', () => {
+    const controller: Source = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+    const policy = policyOf(modelVariants['ingress with TLS']!);
+    expect(admits(policy, 'engram', engramPod, controller, http)).toBe(true);
+    expect(admits(policy, 'engram', engramPod, controller, grpc)).toBe(false);
+    expect(admits(policyOf({}), 'engram', engramPod, controller, http)).toBe(false);
+  });
+
+  it('opens both ports to every source only when the model says allowExternal', () => {
+    const open = verdicts(policyOf(modelVariants['network policy open to every source']!), 'engram', engramPod, clientLabel);
+    expect(Object.values(open).every((v) => v.http && v.grpc)).toBe(true);
+  });
+});
+
+describe('the evaluator of NetworkPolicy rules', () => {
+  const target = { app: 'db' };
+  const base = (ingress: NetworkPolicy['spec'] extends infer S ? S extends { ingress?: infer I } ? I : never : never) =>
+    ({ spec: { podSelector: { matchLabels: target }, policyTypes: ['Ingress'], ingress } }) as NetworkPolicy;
+  const port = { name: 'http', port: 80 };
+
+  it('follows the Kubernetes semantics of empty lists, peers and ports', () => {
+    const inNs = (labels: Record<string, string>, namespace = 'ns'): Source => ({ namespace, labels });
+    expect(admits(base([]), 'ns', target, inNs({}), port)).toBe(false);
+    expect(admits(base([{}]), 'ns', target, { ip: '198.51.100.1' }, port)).toBe(true);
+    const podOnly = base([{ from: [{ podSelector: { matchLabels: { a: '1' } } }] }]);
+    expect(admits(podOnly, 'ns', target, inNs({ a: '1' }), port)).toBe(true);
+    expect(admits(podOnly, 'ns', target, inNs({ a: '1' }, 'other'), port)).toBe(false);
+    const anyPodOf = base([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }] }]);
+    expect(admits(anyPodOf, 'ns', target, inNs({}, 'other'), port)).toBe(true);
+    expect(admits(anyPodOf, 'ns', target, inNs({}), port)).toBe(false);
+    const ports = base([{ ports: [{ port: 'grpc' }] }]);
+    expect(admits(ports, 'ns', target, inNs({}), port)).toBe(false);
+    expect(admits(ports, 'ns', target, inNs({}), { name: 'grpc', port: 90 })).toBe(true);
+    const block = base([{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }]);
+    expect(admits(block, 'ns', target, { ip: '10.2.3.4' }, port)).toBe(true);
+    expect(admits(block, 'ns', target, { ip: '10.1.3.4' }, port)).toBe(false);
+    expect(() => admits(podOnly, 'ns', { app: 'other' }, inNs({}), port)).toThrow(/does not select/);
+  });
+});
+
+describe('the Ingress', () => {
+  it('routes only the API allow-list, over TLS, with the Traefik entry point and cert-manager on request', () => {
+    const ingress = find<Ingress>(
+      objectsOf({
+        ingress: {
+          enabled: true,
+          hosts: [{ host: 'engram.example.com' }],
+          tls: [{ secretName: 'engram-tls', hosts: ['engram.example.com'] }],
+          certManager: { clusterIssuer: 'letsencrypt' },
+        },
+        networkPolicy: { ingressController: { namespace: 'traefik' } },
+      }),
+      'Ingress',
+    );
+    expect(ingress.metadata?.annotations).toEqual({
+      'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
+      'traefik.ingress.kubernetes.io/router.tls': 'true',
+      'cert-manager.io/cluster-issuer': 'letsencrypt',
+    });
+    expect(ingress.spec?.tls).toEqual([{ secretName: 'engram-tls', hosts: ['engram.example.com'] }]);
+    const paths = ingress.spec!.rules![0]!.http!.paths.map((p) => [p.path, p.pathType]);
+    expect(paths).toEqual([
+      ['/api/v1/memories', 'Prefix'],
+      ['/api/v1/spaces', 'Prefix'],
+      ['/api/v1/system/health', 'Exact'],
+      ['/health', 'Exact'],
+    ]);
+  });
+
+  it('writes the redirect annotations of ingress-nginx, and none for plain HTTP allowed', () => {
+    const nginx = find<Ingress>(objectsOf(modelVariants['ingress with TLS']!), 'Ingress');
+    expect(nginx.metadata?.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'cert-manager.io/cluster-issuer': 'letsencrypt',
+    });
+    const plain = find<Ingress>(
+      objectsOf({
+        ingress: { enabled: true, plainHttp: 'allow', hosts: [{ host: 'engram.example.com' }] },
+        networkPolicy: { allowExternal: true },
+      }),
+      'Ingress',
+    );
+    expect(plain.metadata?.annotations).toBeUndefined();
+  });
+
+  it('redirects plain HTTP with Traefik through a Middleware on a second Ingress of the plain entry point', () => {
+    const objects = objectsOf(modelVariants['Traefik ingress redirecting plain HTTP']!);
+    const secure = find<Ingress>(objects, 'Ingress', 'engram');
+    expect(secure.metadata?.annotations).toEqual({
+      'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
+      'traefik.ingress.kubernetes.io/router.tls': 'true',
+      'example.com/owner': 'storage',
+    });
+    const redirect = find<Ingress>(objects, 'Ingress', 'engram-http-redirect');
+    expect(redirect.metadata?.annotations).toEqual({
+      'traefik.ingress.kubernetes.io/router.entrypoints': 'web',
+      'traefik.ingress.kubernetes.io/router.middlewares': 'memory-engram-https-redirect@kubernetescrd',
+      'example.com/owner': 'storage',
+    });
+    // The same hosts and paths, without TLS: every API path is redirected, nothing else is routed.
+    expect(redirect.spec?.rules).toEqual(secure.spec?.rules);
+    expect(redirect.spec?.tls).toBeUndefined();
+    expect(find(objects, 'Middleware', 'engram-https-redirect')).toMatchObject({
+      apiVersion: 'traefik.io/v1alpha1',
+      spec: { redirectScheme: { scheme: 'https', permanent: true } },
+    });
+    // Refuse and allow need no Middleware, nor does another controller's redirect.
+    for (const config of [
+      {
+        ...modelVariants['Traefik ingress redirecting plain HTTP']!,
+        ingress: { ...modelVariants['Traefik ingress redirecting plain HTTP']!.ingress, plainHttp: 'refuse' as const },
+      },
+      modelVariants['ingress with TLS']!,
+    ]) {
+      const kinds = objectsOf(config).map((o) => `${o.kind}/${o.metadata?.name}`);
+      expect(kinds.filter((k) => k.startsWith('Ingress/') || k.startsWith('Middleware/'))).toEqual(['Ingress/engram']);
+    }
+  });
+
+  it('ships an example TLS Secret instead of an API key file', () => {
+    const secret = renderSlices(normalize(modelVariants['ingress with TLS']!)).secret.objects[0] as Secret;
+    expect(secret).toMatchObject({ type: 'kubernetes.io/tls', metadata: { name: 'engram-tls' } });
+    expect(Object.keys(secret.stringData ?? {})).toEqual(['tls.crt', 'tls.key']);
   });
 });
 

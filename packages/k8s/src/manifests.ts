@@ -4,17 +4,20 @@ import { asKubernetes } from './names';
 import {
   configChecksum,
   packageName,
-  renderApiKeySecretExample,
   renderClientService,
   renderConfigMap,
   renderExistingClaim,
   renderHeadlessService,
+  renderHttpRedirectIngress,
+  renderHttpsRedirectMiddleware,
   renderIngress,
   renderNamespace,
   renderNetworkPolicy,
   renderPodDisruptionBudget,
   renderServiceAccount,
   renderServiceMonitor,
+  renderTlsSecretExample,
+  traefikRedirectsPlainHttp,
 } from './render-objects';
 import { renderStatefulSet } from './render-statefulset';
 
@@ -59,7 +62,7 @@ export function renderSlices(model: EngramDeployModel): Record<SliceName, Slice>
       applied: true,
     },
     configmap: { file: 'configmap.yaml', objects: [configMap], applied: true },
-    secret: { file: 'secret.yaml.example', objects: [renderApiKeySecretExample(model)], applied: false },
+    secret: { file: 'secret.yaml.example', objects: [renderTlsSecretExample(model)], applied: false },
     service: {
       file: 'service.yaml',
       objects: [renderHeadlessService(model), renderClientService(model)],
@@ -85,7 +88,14 @@ export function renderSlices(model: EngramDeployModel): Record<SliceName, Slice>
       objects: on(model.persistence.enabled && !!model.persistence.existingClaim, [renderExistingClaim(model)]),
       applied: true,
     },
-    ingress: { file: 'ingress.yaml', objects: on(model.ingress.enabled, [renderIngress(model)]), applied: true },
+    ingress: {
+      file: 'ingress.yaml',
+      objects: [
+        ...on(model.ingress.enabled, [renderIngress(model)]),
+        ...on(traefikRedirectsPlainHttp(model), [renderHttpRedirectIngress(model), renderHttpsRedirectMiddleware(model)]),
+      ],
+      applied: true,
+    },
     servicemonitor: {
       file: 'servicemonitor.yaml',
       objects: on(model.monitoring.serviceMonitor.enabled, [renderServiceMonitor(model)]),
@@ -96,9 +106,9 @@ export function renderSlices(model: EngramDeployModel): Record<SliceName, Slice>
 }
 
 /** YAML of a slice: the header, then one document per object. */
-export function renderSliceFile(slice: Slice): string {
+export function renderSliceFile(slice: Slice, model: EngramDeployModel): string {
   const documents = slice.objects.map((object) => stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }));
-  return `${generatedHeader(packageName, '#')}${documents.map((doc) => `---\n${doc}`).join('')}`;
+  return `${generatedHeader(packageName, '#', model)}${documents.map((doc) => `---\n${doc}`).join('')}`;
 }
 
 export function renderKustomization(model: EngramDeployModel, slices: Record<SliceName, Slice>): string {
@@ -111,7 +121,7 @@ export function renderKustomization(model: EngramDeployModel, slices: Record<Sli
     namespace: model.kubernetes.namespace,
     resources,
   };
-  return `${generatedHeader(packageName, '#')}# Apply with: kubectl apply -k deployments/kubernetes\n${stringify(kustomization, { lineWidth: 0 })}`;
+  return `${generatedHeader(packageName, '#', model)}# Apply with: kubectl apply -k deployments/kubernetes\n${stringify(kustomization, { lineWidth: 0 })}`;
 }
 
 /** Files of the given slices (or all, with the kustomization); `null` content means "remove the file". */
@@ -119,12 +129,16 @@ export function kubernetesFiles(
   model: EngramDeployModel,
   directory: string,
   only?: readonly SliceName[],
-): { path: string; content: string | null }[] {
+): { path: string; content: string | null; applied?: boolean }[] {
   const slices = renderSlices(model);
   const chosen = only ?? sliceNames;
-  const files: { path: string; content: string | null }[] = chosen.map((name) => {
+  const files: { path: string; content: string | null; applied?: boolean }[] = chosen.map((name) => {
     const slice = slices[name];
-    return { path: `${directory}/${slice.file}`, content: slice.objects.length ? renderSliceFile(slice) : null };
+    return {
+      path: `${directory}/${slice.file}`,
+      content: slice.objects.length ? renderSliceFile(slice, model) : null,
+      applied: slice.applied,
+    };
   });
   if (!only) files.push({ path: `${directory}/kustomization.yaml`, content: renderKustomization(model, slices) });
   return files;

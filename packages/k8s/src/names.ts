@@ -9,15 +9,16 @@ export function objectNames(model: EngramDeployModel) {
     clientService: name,
     configMap: `${name}-config`,
     serviceAccount: model.kubernetes.serviceAccount.name,
-    apiKeySecret: model.kubernetes.apiKeySecret.existingSecret || `${name}-api-keys`,
+    tlsSecretExample: model.ingress.tls[0]?.secretName || `${name}-tls`,
     networkPolicy: name,
     podDisruptionBudget: name,
     ingress: name,
+    httpRedirectIngress: `${name}-http-redirect`,
+    httpsRedirectMiddleware: `${name}-https-redirect`,
     serviceMonitor: name,
     dataVolume: 'data',
     configVolume: 'config',
     tmpVolume: 'tmp',
-    apiKeyVolume: 'api-keys',
     container: 'engram',
   } as const;
 }

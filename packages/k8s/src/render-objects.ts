@@ -13,6 +13,7 @@ import type {
   Ingress,
   NetworkPolicy,
   NetworkPolicyEgressRule,
+  NetworkPolicyIngressRule,
   NetworkPolicyPeer,
 } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
@@ -55,7 +56,7 @@ export function renderHeadlessService(model: EngramDeployModel): Service {
   };
 }
 
-/** Client Service: ClusterIP by default; LoadBalancer only with source ranges or auth. */
+/** Client Service: ClusterIP by default; LoadBalancer only with source ranges. */
 export function renderClientService(model: EngramDeployModel): Service {
   const { service } = model;
   const exposed = service.type !== 'ClusterIP';
@@ -93,14 +94,20 @@ export function configChecksum(configMap: ConfigMap): string {
   return createHash('sha256').update(JSON.stringify(configMap.data)).digest('hex');
 }
 
-/** An example of the API key Secret (applied by hand: secrets never live in the repository). */
-export function renderApiKeySecretExample(model: EngramDeployModel): Secret {
+/**
+ * An example of the Ingress's TLS Secret (applied by hand, or issued by cert-manager: secrets never
+ * live in the repository). Equivalent: kubectl create secret tls <name> --cert=... --key=...
+ */
+export function renderTlsSecretExample(model: EngramDeployModel): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: objectNames(model).apiKeySecret, labels: commonLabels(model) },
-    type: 'Opaque',
-    stringData: { [model.kubernetes.apiKeySecret.key]: 'REPLACE-WITH-THE-API-KEY-FILE-CONTENT' },
+    metadata: { name: objectNames(model).tlsSecretExample, labels: commonLabels(model) },
+    type: 'kubernetes.io/tls',
+    stringData: {
+      'tls.crt': 'REPLACE-WITH-THE-PEM-CERTIFICATE-CHAIN',
+      'tls.key': 'REPLACE-WITH-THE-PEM-PRIVATE-KEY',
+    },
   };
 }
 
@@ -119,16 +126,38 @@ export function renderServiceAccount(model: EngramDeployModel): ServiceAccount {
   };
 }
 
+/** The label that admits a client pod to Engram's ports through the NetworkPolicy. */
+export function clientLabel(model: EngramDeployModel): Record<string, string> {
+  const { key, value } = model.networkPolicy.clientLabel;
+  return { [key]: value };
+}
+
+/** Whether Prometheus scrapes the pod: through the pod annotations or a ServiceMonitor. */
+export function scrapingIsOn(model: EngramDeployModel): boolean {
+  return model.monitoring.scrapeAnnotations || model.monitoring.serviceMonitor.enabled;
+}
+
+/** Pods of a namespace (the policy's own namespace when empty), as a NetworkPolicy peer. */
+function podsOf(namespace: string, podLabels: Record<string, string>): NetworkPolicyPeer {
+  return {
+    ...(namespace ? { namespaceSelector: { matchLabels: { [namespaceNameLabel]: namespace } } } : {}),
+    podSelector: { matchLabels: { ...podLabels } },
+  };
+}
+
+/** Set by Kubernetes on every namespace: selects a namespace by its name. */
+export const namespaceNameLabel = 'kubernetes.io/metadata.name';
+
 /**
- * Lets clients reach Engram's ports (everyone by default, so a fresh install works) and Engram reach
- * DNS only. With allowExternal false only the listed peers get in.
+ * Closed by default: only pods carrying the client label (in the policy's namespace and the listed
+ * client namespaces) and the extra peers reach both ports; the Prometheus scraper (when scraping is on)
+ * and the ingress controller (when the Ingress is enabled) reach the HTTP port. Engram reaches DNS only.
+ * allowExternal opens both ports to every source.
  */
 export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
   const { networkPolicy } = model;
-  const ports = [
-    { port: 'http', protocol: 'TCP' },
-    { port: 'grpc', protocol: 'TCP' },
-  ];
+  const http = { port: 'http', protocol: 'TCP' };
+  const ports = [http, { port: 'grpc', protocol: 'TCP' }];
   const egress: NetworkPolicyEgressRule[] = [];
   if (networkPolicy.allowDnsEgress) {
     egress.push({
@@ -139,6 +168,25 @@ export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
     });
   }
   egress.push(...asKubernetes<NetworkPolicyEgressRule[]>(networkPolicy.extraEgress));
+  const clients: NetworkPolicyPeer[] = [{ podSelector: { matchLabels: clientLabel(model) } }];
+  if (networkPolicy.clientNamespaces.length) {
+    clients.push({
+      namespaceSelector: {
+        matchExpressions: [{ key: namespaceNameLabel, operator: 'In', values: [...networkPolicy.clientNamespaces] }],
+      },
+      podSelector: { matchLabels: clientLabel(model) },
+    });
+  }
+  clients.push(...asKubernetes<NetworkPolicyPeer[]>(networkPolicy.ingressFrom));
+  const ingress: NetworkPolicyIngressRule[] = [{ ports, from: clients }];
+  if (scrapingIsOn(model)) {
+    const { namespace, podLabels } = networkPolicy.prometheus;
+    ingress.push({ ports: [http], from: [podsOf(namespace, podLabels)] });
+  }
+  if (model.ingress.enabled && networkPolicy.ingressController.namespace) {
+    const { namespace, podLabels } = networkPolicy.ingressController;
+    ingress.push({ ports: [http], from: [podsOf(namespace, podLabels)] });
+  }
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -146,11 +194,7 @@ export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
     spec: {
       podSelector: { matchLabels: selectorLabels(model) },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [
-        networkPolicy.allowExternal
-          ? { ports }
-          : { ports, from: asKubernetes<NetworkPolicyPeer[]>(networkPolicy.ingressFrom) },
-      ],
+      ingress: networkPolicy.allowExternal ? [{ ports }] : ingress,
       egress,
     },
   };
@@ -180,26 +224,103 @@ export function renderExistingClaim(model: EngramDeployModel): PersistentVolumeC
   };
 }
 
+/**
+ * Annotations the Ingress gets from the model: plain HTTP handling for the chosen controller, and the
+ * cert-manager issuer. The model's own annotations come last and win.
+ */
+export function ingressAnnotations(model: EngramDeployModel): Record<string, string> {
+  const { controller, plainHttp, certManager, annotations } = model.ingress;
+  const derived: Record<string, string> = {};
+  if (plainHttp !== 'allow' && controller === 'traefik') {
+    // A router bound to the TLS entry point only: plain HTTP finds no route here (a redirect is a
+    // second Ingress on the plain entry point, below).
+    derived['traefik.ingress.kubernetes.io/router.entrypoints'] = 'websecure';
+    derived['traefik.ingress.kubernetes.io/router.tls'] = 'true';
+  }
+  if (plainHttp === 'redirect' && controller === 'ingress-nginx') {
+    derived['nginx.ingress.kubernetes.io/ssl-redirect'] = 'true';
+    derived['nginx.ingress.kubernetes.io/force-ssl-redirect'] = 'true';
+  }
+  if (certManager.clusterIssuer) derived['cert-manager.io/cluster-issuer'] = certManager.clusterIssuer;
+  if (certManager.issuer) derived['cert-manager.io/issuer'] = certManager.issuer;
+  return { ...derived, ...annotations };
+}
+
+/**
+ * Traefik redirects plain HTTP with a Middleware (its own CRD) on a router of the plain entry point:
+ * one more Ingress with the same rules, which only redirects.
+ */
+export function traefikRedirectsPlainHttp(model: EngramDeployModel): boolean {
+  const { enabled, controller, plainHttp } = model.ingress;
+  return enabled && controller === 'traefik' && plainHttp === 'redirect';
+}
+
+/** Traefik's Middleware (traefik.io/v1alpha1 is a CRD: no kubernetes-types for it). */
+export interface TraefikMiddleware {
+  apiVersion: 'traefik.io/v1alpha1';
+  kind: 'Middleware';
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { redirectScheme: { scheme: 'https'; permanent: boolean } };
+}
+
+export function renderHttpsRedirectMiddleware(model: EngramDeployModel): TraefikMiddleware {
+  return {
+    apiVersion: 'traefik.io/v1alpha1',
+    kind: 'Middleware',
+    metadata: { name: objectNames(model).httpsRedirectMiddleware, labels: commonLabels(model) },
+    spec: { redirectScheme: { scheme: 'https', permanent: true } },
+  };
+}
+
+function ingressRules(model: EngramDeployModel): NonNullable<Ingress['spec']>['rules'] {
+  const service = { name: objectNames(model).clientService, port: { name: 'http' } };
+  return model.ingress.hosts.map((host) => ({
+    host: host.host,
+    http: { paths: host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service } })) },
+  }));
+}
+
 export function renderIngress(model: EngramDeployModel): Ingress {
   const { ingress } = model;
-  const service = { name: objectNames(model).clientService, port: { name: 'http' } };
+  const annotations = ingressAnnotations(model);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: {
       name: objectNames(model).ingress,
       labels: commonLabels(model),
-      ...(Object.keys(ingress.annotations).length ? { annotations: { ...ingress.annotations } } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec: {
       ...(ingress.className ? { ingressClassName: ingress.className } : {}),
       ...(ingress.tls.length
         ? { tls: ingress.tls.map((t) => ({ secretName: t.secretName, hosts: [...t.hosts] })) }
         : {}),
-      rules: ingress.hosts.map((host) => ({
-        host: host.host,
-        http: { paths: host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service } })) },
-      })),
+      rules: ingressRules(model),
+    },
+  };
+}
+
+/** The plain-HTTP Ingress of a Traefik redirect: the same hosts and paths, answered with a redirect to HTTPS. */
+export function renderHttpRedirectIngress(model: EngramDeployModel): Ingress {
+  const { ingress, kubernetes } = model;
+  const names = objectNames(model);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: names.httpRedirectIngress,
+      labels: commonLabels(model),
+      annotations: {
+        'traefik.ingress.kubernetes.io/router.entrypoints': 'web',
+        // Traefik names a Middleware of its CRD provider <namespace>-<name>@kubernetescrd.
+        'traefik.ingress.kubernetes.io/router.middlewares': `${kubernetes.namespace}-${names.httpsRedirectMiddleware}@kubernetescrd`,
+        ...ingress.annotations,
+      },
+    },
+    spec: {
+      ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+      rules: ingressRules(model),
     },
   };
 }

@@ -27,15 +27,10 @@ type ProbeTimings = EngramDeployModel['probes']['startup'];
 /** The checksum annotation key: a changed config.toml changes the pod template, which rolls the pod. */
 export const configChecksumAnnotation = 'checksum/config';
 
-function probe(model: EngramDeployModel, path: string, timings: ProbeTimings): Probe | undefined {
+function probe(path: string, timings: ProbeTimings): Probe | undefined {
   if (!timings.enabled) return undefined;
   const { enabled: _enabled, ...rest } = timings;
-  // With API keys every HTTP route needs a key, health included: probe the port instead.
-  const handler: Probe =
-    model.engram.security.authMode === 'api_key'
-      ? { tcpSocket: { port: 'http' } }
-      : { httpGet: { path, port: 'http' } };
-  return { ...handler, ...rest };
+  return { httpGet: { path, port: 'http' }, ...rest };
 }
 
 function quantities(set: EngramDeployModel['resources']['requests']): Record<string, string> | undefined {
@@ -78,13 +73,6 @@ export function containerSecurityContext(model: EngramDeployModel): SecurityCont
   };
 }
 
-function apiKeyFile(model: EngramDeployModel): { directory: string; file: string } | undefined {
-  const path = model.engram.security.apiKeysStoragePath;
-  if (model.engram.security.authMode !== 'api_key' || !path) return undefined;
-  const slash = path.lastIndexOf('/');
-  return { directory: path.slice(0, slash) || '/', file: path.slice(slash + 1) };
-}
-
 function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts: VolumeMount[] } {
   const names = objectNames(model);
   const { runtime, persistence } = model;
@@ -110,18 +98,6 @@ function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts
   } else if (persistence.existingClaim) {
     volumes.push({ name: names.dataVolume, persistentVolumeClaim: { claimName: persistence.existingClaim } });
   }
-  const keys = apiKeyFile(model);
-  if (keys) {
-    mounts.push({ name: names.apiKeyVolume, mountPath: keys.directory, readOnly: true });
-    volumes.push({
-      name: names.apiKeyVolume,
-      secret: {
-        secretName: names.apiKeySecret,
-        defaultMode: 0o440,
-        items: [{ key: model.kubernetes.apiKeySecret.key, path: keys.file }],
-      },
-    });
-  }
   mounts.push(...asKubernetes<VolumeMount[]>(model.kubernetes.extraVolumeMounts));
   volumes.push(...asKubernetes<Volume[]>(model.kubernetes.extraVolumes));
   return { volumes, mounts };
@@ -143,9 +119,9 @@ export function engramContainer(model: EngramDeployModel, mounts: VolumeMount[])
       { name: 'grpc', containerPort: model.ports.grpc, protocol: 'TCP' },
     ],
     env,
-    startupProbe: probe(model, runtime.health.startupPath, probes.startup),
-    livenessProbe: probe(model, runtime.health.livenessPath, probes.liveness),
-    readinessProbe: probe(model, runtime.health.readinessPath, probes.readiness),
+    startupProbe: probe(runtime.health.startupPath, probes.startup),
+    livenessProbe: probe(runtime.health.livenessPath, probes.liveness),
+    readinessProbe: probe(runtime.health.readinessPath, probes.readiness),
     resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) },
     securityContext: containerSecurityContext(model),
     volumeMounts: mounts,

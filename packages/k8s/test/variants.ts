@@ -10,6 +10,7 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
   },
   'monitoring on': { monitoring: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } },
   'network policy off': { networkPolicy: { enabled: false } },
+  'network policy open to every source': { networkPolicy: { allowExternal: true } },
   'custom UID': { security: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 } },
   'custom resources': {
     resources: {
@@ -26,17 +27,36 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
   },
   'non-default storage class': { persistence: { storageClass: 'fast-ssd', size: '100Gi' } },
   OnDelete: { statefulset: { updateStrategy: 'OnDelete' } },
-  'api key auth and ingress': {
-    engram: { security: { authMode: 'api_key', apiKeysStoragePath: '/secrets/engram/api-keys' } },
+  'ingress with TLS': {
     ingress: {
       enabled: true,
       className: 'nginx',
+      controller: 'ingress-nginx',
+      plainHttp: 'redirect',
+      certManager: { clusterIssuer: 'letsencrypt' },
       hosts: [{ host: 'engram.example.com' }],
       tls: [{ secretName: 'engram-tls', hosts: ['engram.example.com'] }],
     },
+    networkPolicy: { ingressController: { namespace: 'ingress-nginx' } },
   },
-  'restricted network with PDB minAvailable 0': {
-    networkPolicy: { allowExternal: false, ingressFrom: [{ podSelector: { matchLabels: { role: 'engram-client' } } }] },
+  'Traefik ingress redirecting plain HTTP': {
+    ingress: {
+      enabled: true,
+      className: 'traefik',
+      controller: 'traefik',
+      plainHttp: 'redirect',
+      annotations: { 'example.com/owner': 'storage' },
+      hosts: [{ host: 'engram.example.com' }],
+      tls: [{ secretName: 'engram-tls', hosts: ['engram.example.com'] }],
+    },
+    kubernetes: { namespace: 'memory' },
+    networkPolicy: { ingressController: { namespace: 'traefik' } },
+  },
+  'client namespaces and extra peers with PDB minAvailable 0': {
+    networkPolicy: {
+      clientNamespaces: ['apps'],
+      ingressFrom: [{ podSelector: { matchLabels: { role: 'engram-client' } } }],
+    },
     podDisruptionBudget: { maxUnavailable: null, minAvailable: 0 },
   },
 };

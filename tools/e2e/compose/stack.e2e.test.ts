@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardPanels } from '@engram/compose';
+import { parseMemoryQuantity } from '@engram/config-schema';
 import {
   compose,
   composeOk,
@@ -24,7 +25,13 @@ const image = 'localhost/engram:compose-e2e';
 const prometheusImage = 'localhost/engram-prometheus:e2e';
 const ports = { http: 17432, grpc: 15051, prometheus: 19090, grafana: 13000 };
 const container = 'engram-db';
+/** A memory limit below what Engram needs to start: seen OOM-killed at start under 256 MiB and 512 MiB, serving under 1 GiB. */
+const tightMemoryLimit = '256Mi';
 const api = new EngramApi(`http://127.0.0.1:${ports.http}`);
+/** Ids of the memories written through Compose, read back one by one after each restart. */
+const composeMemoryIds: string[] = [];
+const storedCount = async () =>
+  (await Promise.all(composeMemoryIds.map((id) => api.memory(id)))).filter((m) => m.status === 200).length;
 
 const scratch = mkdtempSync(join(tmpdir(), 'engram-compose-'));
 const generated: ComposeProject = {
@@ -65,7 +72,7 @@ describe('the generated Compose file, statically', () => {
   });
 });
 
-describe('the Compose stack with the stand-in Engram', () => {
+describe('the Compose stack with the real Engram', () => {
   beforeAll(() => {
     compose(generated, '--profile', 'monitoring', 'down', '--volumes', '--remove-orphans');
     const build = composeOk(generated, 'build');
@@ -84,10 +91,10 @@ describe('the Compose stack with the stand-in Engram', () => {
   });
 
   it('keeps memories across docker compose down (without -v) and up', async () => {
-    for (let i = 0; i < 50; i++) expect((await api.remember(`compose-memory-${i}`)).status).toBe(201);
+    for (let i = 0; i < 50; i++) composeMemoryIds.push(await api.rememberConfirmed(`compose-memory-${i}`));
     composeOk(generated, 'down');
     await healthySeconds(generated);
-    expect((await api.search('compose-memory-')).length).toBe(50);
+    expect(await storedCount()).toBe(50);
   });
 
   it('enforces the CPU and memory limits of the model', () => {
@@ -120,7 +127,6 @@ describe('the Compose stack with the stand-in Engram', () => {
       {
         runtime: { logLevel: 'debug' },
         engram: { memorySpaces: { defaultSpace: 'default', bootstrapSpaces: ['default', 'agents'] } },
-        resources: { requests: { memory: '128Mi' }, limits: { memory: '256Mi' } },
       },
       changed,
     );
@@ -132,15 +138,21 @@ describe('the Compose stack with the stand-in Engram', () => {
     await healthySeconds(changedProject);
     const health = (await api.json('/api/v1/system/health')).body;
     expect(JSON.stringify(health.spaces)).toContain('agents');
-    expect(JSON.stringify(health)).toContain('debug');
-    expect((await api.search('compose-memory-')).length).toBe(50);
+    // The log level took effect: the server now logs at debug.
+    expect(containerLogs(container)).toContain('DEBUG');
+    expect(await storedCount()).toBe(50);
 
+    composeOk(changedProject, 'down');
+
+    // Under a memory limit below what Engram needs, the kernel OOM-kills it: the limit is enforced.
+    const tight = join(scratch, 'tight');
+    regenerateDockerDirectory(
+      { resources: { requests: { memory: '128Mi' }, limits: { memory: tightMemoryLimit } } },
+      tight,
+    );
+    const tightProject: ComposeProject = { ...changedProject, directory: tight };
     const since = Math.floor(Date.now() / 1000) - 1;
-    // Fixture-only knob of the stand-in: allocate and touch memory beyond the 256 MiB limit.
-    await fetch(`${api.baseUrl}/standin/allocate?mb=400`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(20_000),
-    }).catch(() => undefined);
+    composeOk(tightProject, 'up', '--detach');
     const events = await waitFor(
       'an oom event',
       () => {
@@ -159,21 +171,25 @@ describe('the Compose stack with the stand-in Engram', () => {
         ]);
         return result.stdout.includes('oom') ? result.stdout : undefined;
       },
-      30_000,
+      // Engram reaches its working set during start-up, which took 25 s and more on a loaded machine.
+      120_000,
       1000,
     );
     expect(events).toContain('oom');
-    composeOk(changedProject, 'down');
+    expect(inspect<number>(container, '{{json .HostConfig.Memory}}')).toBe(parseMemoryQuantity(tightMemoryLimit));
+    composeOk(tightProject, 'down');
   });
 
-  it('with --profile monitoring, Prometheus scrapes Engram and the dashboard names only metrics it exposes', async () => {
+  it('with --profile monitoring, Prometheus scrapes the real Engram and every dashboard panel returns data', async () => {
     composeOk(generated, '--profile', 'monitoring', 'up', '--detach', 'engram', 'prometheus');
     await waitFor(
       'engram healthy',
       () => (inspect<{ Status: string }>(container, '{{json .State.Health}}').Status === 'healthy' ? true : undefined),
       60_000,
     );
-    await api.remember('compose-monitoring');
+    // The work the panels describe: writes and searches.
+    for (let i = 0; i < 20; i++) await api.rememberConfirmed(`compose-monitoring-${i}`);
+    for (let i = 0; i < 20; i++) await api.search(`compose-monitoring-${i}`);
     const prometheus = `http://127.0.0.1:${ports.prometheus}`;
     const target = await waitFor(
       'Engram target up',
@@ -185,26 +201,18 @@ describe('the Compose stack with the stand-in Engram', () => {
       1000,
     );
     expect(target.scrapeUrl).toMatch(/engram-db:7432\/metrics\/prometheus$/);
-    const query = await waitFor(
-      'engram_memories_total in Prometheus',
-      async () => {
-        const body = (await (await fetch(`${prometheus}/api/v1/query?query=engram_memories_total`)).json()) as any;
-        return body.data.result.length ? body.data.result : undefined;
-      },
-      60_000,
-      1000,
-    );
-    expect(Number(query[0].value[1])).toBeGreaterThan(0);
-    const up = (await (await fetch(`${prometheus}/api/v1/query?query=up{job="engram"}`)).json()) as any;
-    expect(up.data.result[0].value[1]).toBe('1');
-
-    const exposed = new Set(
-      [...(await api.text('/metrics/prometheus')).body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]),
-    );
     for (const panel of dashboardPanels) {
-      for (const metric of panel.expr.match(/engram_[a-z0-9_]+/g) ?? []) {
-        expect(exposed.has(metric.replace(/_(bucket|sum|count)$/, '')), metric).toBe(true);
-      }
+      const result = await waitFor(
+        `data for the panel "${panel.title}" (${panel.expr})`,
+        async () => {
+          const query = `${prometheus}/api/v1/query?query=${encodeURIComponent(panel.expr)}`;
+          const body = (await (await fetch(query)).json()) as any;
+          return body.data.result.length ? body.data.result : undefined;
+        },
+        90_000,
+        2000,
+      );
+      expect(Number.isFinite(Number(result[0].value[1])), `${panel.title}: ${JSON.stringify(result)}`).toBe(true);
     }
   });
 });

@@ -30,7 +30,7 @@ import { chartDirectory } from '../support/helm';
 import { workspaceRoot, type Result } from '../support/process';
 
 // The generated chart on a real single-node cluster (tools/kube/cluster.sh): install, test, upgrade,
-// roll back, uninstall. Images are the stand-in Engram built from the generated Dockerfile and a
+// roll back, uninstall. Images are the real Engram built from the generated Dockerfile and a
 // local curl image for the test hook; nothing else differs from an operator's install.
 const scratch = mkdtempSync(join(tmpdir(), 'engram-helm-live-'));
 const firstTag = 'helm-e2e-1';
@@ -193,7 +193,7 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     const test = helmOk('test', 'engram', '--namespace', seedNamespace, '--timeout', '3m');
     expect(test.stdout).toMatch(/TEST SUITE:\s+engram-test[\s\S]*Phase:\s+Succeeded/);
     await withEngram(seedNamespace, async (baseUrl) => {
-      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+$/.test(content))).toBe(
+      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+-\d+$/.test(content))).toBe(
         true,
       );
     });
@@ -223,7 +223,7 @@ describe('the generated Helm chart on a real single-node cluster', () => {
     const test = helmOk('test', 'engram', '--namespace', namespace, '--timeout', '3m');
     expect(test.stdout).toMatch(/TEST SUITE:\s+engram-test[\s\S]*Phase:\s+Succeeded/);
     await withEngram(namespace, async (baseUrl) => {
-      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+$/.test(content))).toBe(
+      expect([...(await readMemories(baseUrl, 'helm-test-'))].some((content) => /^helm-test-\d+-\d+$/.test(content))).toBe(
         true,
       );
     });

@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +17,11 @@ import { startLocalRegistry, type LocalRegistry } from '../support/registry';
 // The path a user takes: packages published by the real release command to a registry, installed
 // into a new Nx workspace, generators run there. Its output must equal this repository's.
 
-const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm'].map((name) => `@engram/${name}`);
+const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm', 'systemd'].map((name) => `@engram/${name}`);
 const nxVersion: string = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')).devDependencies.nx;
 /**
  * The workspaces users bring: this repository's Nx on each Node.js line the packages declare and
- * the registry serves, and the newest release of the previous Nx major, which the peer range admits.
+ * the registry serves, and the newest release of the previous Nx major: the peer range (`>=22 <24`) admits exactly these majors.
  */
 const freshWorkspaces = [
   { node: '20', nx: nxVersion },
@@ -21,9 +30,13 @@ const freshWorkspaces = [
 ];
 const { generators: deploymentGenerators } = JSON.parse(
   readFileSync(join(workspaceRoot, 'tools/deployment-generators.json'), 'utf8'),
-) as { generators: { generator: string }[] };
+) as { generators: ListedGenerator[] };
+interface ListedGenerator {
+  generator: string;
+  options?: Record<string, string>;
+}
 /** The generators a user runs by hand the first time, in the order the issue's users do. */
-const firstRun = [
+const handRun = [
   '@engram/config-schema:init',
   '@engram/k8s:statefulset',
   '@engram/helm:chart',
@@ -31,8 +44,17 @@ const firstRun = [
   '@engram/dockerfile:dockerfile',
   '@engram/compose:compose',
   '@engram/k8s:all',
+  '@engram/systemd:service',
 ];
-const nonDefaultModel = readFileSync(join(workspaceRoot, 'packages/config-schema/test/fixtures/every-option.yaml'), 'utf8');
+/** Then every other generator this repository lists, with the options it gives them. */
+const firstRun: ListedGenerator[] = [
+  ...handRun.map((generator) => ({ generator })),
+  ...deploymentGenerators.filter(({ generator }) => !handRun.includes(generator)),
+];
+const nonDefaultModel = readFileSync(
+  join(workspaceRoot, 'packages/config-schema/test/fixtures/every-option.yaml'),
+  'utf8',
+);
 const changesetSummary = 'Release check: a minor change recorded through changesets.';
 
 const git = (cwd: string, args: string[]) =>
@@ -47,7 +69,7 @@ const git = (cwd: string, args: string[]) =>
     },
   });
 
-/** The files a workspace holds under deployments/ and docs/, by path. */
+/** The generated files a workspace holds (deployments/, docs/reference/ and docs/operations/; docs/ also holds hand-written pages), by path. */
 function generatedFiles(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (dir: string) => {
@@ -57,7 +79,7 @@ function generatedFiles(root: string): Record<string, string> {
       else files[relative(root, path)] = readFileSync(path, 'utf8');
     }
   };
-  for (const top of ['deployments', 'docs']) if (existsSync(join(root, top))) walk(join(root, top));
+  for (const top of ['deployments', 'docs/reference', 'docs/operations']) if (existsSync(join(root, top))) walk(join(root, top));
   return files;
 }
 
@@ -94,7 +116,10 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     copyWorkingTree(source);
     runOk('pnpm', ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only'], { cwd: source });
 
-    writeFileSync(join(source, '.changeset/release-check.md'), `---\n'@engram/helm': minor\n---\n\n${changesetSummary}\n`);
+    writeFileSync(
+      join(source, '.changeset/release-check.md'),
+      `---\n'@engram/helm': minor\n---\n\n${changesetSummary}\n`,
+    );
     runOk('pnpm', ['changeset', 'version'], { cwd: source });
     releasedVersion = JSON.parse(readFileSync(join(source, 'packages/helm/package.json'), 'utf8')).version;
     git(source, ['commit', '-q', '-am', `Version ${releasedVersion}`]);
@@ -102,10 +127,11 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
 
     // What this repository generates: its own deployments/ and docs/ for the default model (the
     // check proves they are what its generators write), then the same generators for another model.
-    runOk('node', ['tools/generate-deployments.mjs', '--check'], { cwd: source });
+    const nx = (args: string[]) => runOk('pnpm', ['exec', 'nx', ...args], { cwd: source, env: { ...process.env, NX_DAEMON: 'false' } });
+    nx(['sync:check']);
     reference.default = generatedFiles(source);
     writeFileSync(join(source, 'deployments/engram.deploy.yaml'), nonDefaultModel);
-    runOk('node', ['tools/generate-deployments.mjs'], { cwd: source });
+    nx(['sync']);
     reference.nonDefault = generatedFiles(source);
   }, 1_200_000);
 
@@ -114,7 +140,7 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('`pnpm changeset version` bumps the five packages together and writes their changelogs', () => {
+  it('`pnpm changeset version` bumps every package together and writes their changelogs', () => {
     const before = JSON.parse(readFileSync(join(workspaceRoot, 'packages/helm/package.json'), 'utf8')).version;
     const [major, minor] = before.split('.').map(Number);
     expect(releasedVersion).toBe(`${major}.${minor + 1}.0`);
@@ -159,7 +185,12 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
         );
       return result;
     };
-    const generate = (generator: string) => onLine('npx', ['nx', 'g', generator, '--no-interactive'], fresh);
+    const generate = ({ generator, options = {} }: ListedGenerator) =>
+      onLine(
+        'npx',
+        ['nx', 'g', generator, ...Object.entries(options).map(([key, value]) => `--${key}=${value}`), '--no-interactive'],
+        fresh,
+      );
 
     beforeAll(() => {
       const parent = join(scratch, `node${line}-nx${nx}`);
@@ -196,20 +227,20 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     });
 
     it('the generators write what this repository generates for the default model', () => {
-      for (const generator of firstRun) generate(generator);
+      for (const listed of firstRun) generate(listed);
       expectSameFiles(generatedFiles(fresh), reference.default);
     });
 
     it('running every generator again changes nothing', () => {
       git(fresh, ['add', '-A']);
       git(fresh, ['commit', '-q', '-m', 'Engram deployments']);
-      for (const { generator } of deploymentGenerators) generate(generator);
+      for (const listed of deploymentGenerators) generate(listed);
       expect(git(fresh, ['status', '--porcelain']).stdout).toBe('');
     });
 
     it('a non-default model gives what this repository generates for it', () => {
       writeFileSync(join(fresh, 'deployments/engram.deploy.yaml'), nonDefaultModel);
-      for (const { generator } of deploymentGenerators) generate(generator);
+      for (const listed of deploymentGenerators) generate(listed);
       expectSameFiles(generatedFiles(fresh), reference.nonDefault);
     });
   });

@@ -3,6 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from './docker';
+import { EngramApi } from './engram-api';
 import { run, runOk, sleep, workspaceRoot, type Result } from './process';
 
 /** The single-node cluster of tools/kube/cluster.sh: its release, files and addresses. */
@@ -17,6 +18,36 @@ export const clusterDnsServer = '10.244.0.1';
 /** Built by tools/kube/images.sh: sh and curl for the chart's helm test pod. */
 export const testClientImage = { repository: 'localhost/engram-test-client', tag: 'trixie' };
 export const engramRepository = 'localhost/engram';
+
+/**
+ * The spec of a pod that only waits, from which a test connects with curl: the chart's test-client
+ * image, under Pod Security "restricted".
+ */
+export function waitingClientPodSpec() {
+  return {
+    automountServiceAccountToken: false,
+    terminationGracePeriodSeconds: 1,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        name: 'client',
+        image: `${testClientImage.repository}:${testClientImage.tag}`,
+        imagePullPolicy: 'Never',
+        command: ['sh', '-c', 'sleep 3600'],
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+      },
+    ],
+  };
+}
 
 /** Prints a measured figure in one greppable form, so the test output can be quoted. */
 export function figure(name: string, seconds: number): void {
@@ -56,7 +87,7 @@ export function helmLive(...args: string[]): Result {
   });
 }
 
-/** Builds the stand-in Engram from the generated Dockerfile and copies it into the node's containerd. */
+/** Builds the real Engram from the generated Dockerfile and copies it into the node's containerd. */
 export function buildEngramImage(tag: string, revision: string): string {
   const image = `${engramRepository}:${tag}`;
   buildImage({ tag: image, buildArgs: { REVISION: revision } });
@@ -255,37 +286,68 @@ export function containerProcess(containerId: string): number {
   return Number(line.trim().split(/\s+/)[1]);
 }
 
-/** Writes `count` memories with a common prefix, a few requests at a time. */
+/** The ids of the memories this process wrote, by prefix: readMemories reads them back. */
+const writtenIds = new Map<string, string[]>();
+
+/**
+ * Writes `count` memories with a common prefix, a few requests at a time, each with its own
+ * embedding and read back by its id, so every write is known to have landed.
+ */
 export async function writeMemories(baseUrl: string, prefix: string, count: number): Promise<void> {
+  const api = new EngramApi(baseUrl);
   const failures: string[] = [];
+  const ids = writtenIds.get(prefix) ?? [];
   for (let start = 0; start < count; start += 20) {
     const batch = Array.from({ length: Math.min(20, count - start) }, (_, offset) => start + offset);
     await Promise.all(
-      batch.map(async (index) => {
-        const response = await fetch(`${baseUrl}/api/v1/memories/remember`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ content: `${prefix} ${index}`, confidence: 0.9 }),
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (response.status !== 201) failures.push(`${index}: ${response.status}`);
-      }),
+      batch.map((index) =>
+        api
+          .rememberConfirmed(`${prefix} ${index}`)
+          .then((id) => ids.push(id))
+          .catch((error) => failures.push(String(error))),
+      ),
     );
   }
+  writtenIds.set(prefix, ids);
   if (failures.length)
     throw new Error(`remember failed for ${failures.length} memories: ${failures.slice(0, 5).join(', ')}`);
 }
 
-/** Every memory whose content contains `prefix` (at most 1000, the server's search limit). */
+/**
+ * The memories with a prefix: those this process wrote are read back one by one by their ids
+ * (Engram's search returns only its best matches, 75 of 200 here); any other prefix is searched.
+ */
 export async function readMemories(baseUrl: string, prefix: string): Promise<Set<string>> {
-  const response = await fetch(`${baseUrl}/api/v1/memories/search?query=${encodeURIComponent(prefix)}&limit=1000`, {
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (response.status !== 200) throw new Error(`search answered ${response.status}`);
-  const body = (await response.json()) as { memories: { content: string }[] };
-  return new Set(body.memories.map((memory) => memory.content));
+  const api = new EngramApi(baseUrl);
+  const ids = writtenIds.get(prefix);
+  if (!ids) return new Set(await api.search(prefix, 1000));
+  const stored = await Promise.all(ids.map((id) => api.memory(id)));
+  return new Set(stored.flatMap((memory) => (memory.content === undefined ? [] : [memory.content])));
 }
 
 export function expectedMemories(prefix: string, count: number): Set<string> {
   return new Set(Array.from({ length: count }, (_, index) => `${prefix} ${index}`));
+}
+
+/** Starts kube-router's firewall on the running cluster (cluster.sh enforce): NetworkPolicies are enforced from then on. */
+export function enforceNetworkPolicies(): void {
+  const result = runOk('bash', ['tools/kube/cluster.sh', 'enforce'], { timeoutSeconds: 120 });
+  const match = /ready in ([\d.]+)s/.exec(result.stderr);
+  if (match) figure('kube-router start to firewall programmed', Number(match[1]));
+}
+
+/** Starts Traefik, the Ingress controller, on the running cluster (cluster.sh ingress) and returns its ports on 127.0.0.1. */
+export function startIngressController(): { web: number; websecure: number } {
+  const result = runOk('bash', ['tools/kube/cluster.sh', 'ingress'], { timeoutSeconds: 120 });
+  const match = /web=(\d+) websecure=(\d+)/.exec(result.stdout);
+  if (!match) throw new Error(`cluster.sh ingress printed no ports:\n${result.stdout}${result.stderr}`);
+  return { web: Number(match[1]), websecure: Number(match[2]) };
+}
+
+/** `kubectl apply -f -` of one object. */
+export function kubectlApply(object: unknown): Result {
+  return runOk(kubectlBinary, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], {
+    timeoutSeconds: 300,
+    input: JSON.stringify(object),
+  });
 }

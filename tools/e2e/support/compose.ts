@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { composeFiles } from '@engram/compose';
 import { normalize, type EngramDeployConfig } from '@engram/config-schema';
 import { run, runOk, workspaceRoot, type Result } from './process';
-import { generatedDockerfile, localBuilderImage, localRuntimeImage, standinContext } from './docker';
+import { buildCaBundle, engramContext, localBuilderImage, localRuntimeImage } from './docker';
 
 /** Compose Specification schema version: compose-go is the library `docker compose` validates with. */
 export const composeGoModule = 'github.com/compose-spec/compose-go/v2@v2.16.2';
@@ -17,21 +17,27 @@ export function composeSpecSchemaPath(): string {
 export const generatedComposeDirectory = join(workspaceRoot, 'deployments/docker');
 
 /**
- * An override file that builds the stand-in Engram (a different build context) with the local base
- * images, and runs local monitoring images: the generated file itself is never edited.
+ * An override file that builds the real Engram (a copy of its workspace with the generated
+ * deployments/ inside, as an operator's checkout), gives the build the machine's CA bundle, and
+ * runs local monitoring images: the generated file itself is never edited.
  */
 export function writeTestOverride(directory: string, prometheusImage: string): string {
   const path = join(directory, 'compose.e2e-override.yml');
+  const context = engramContext('compose');
   writeFileSync(
     path,
     [
       'services:',
       '  engram:',
       '    build:',
-      `      context: ${standinContext}`,
-      `      dockerfile: ${generatedDockerfile}`,
+      `      context: ${context}`,
+      `      dockerfile: ${join(context, 'deployments/docker/Dockerfile')}`,
+      '      secrets: [build-ca]',
       '  prometheus:',
       `    image: ${prometheusImage}`,
+      'secrets:',
+      '  build-ca:',
+      `    file: ${buildCaBundle}`,
       '',
     ].join('\n'),
   );

@@ -1,11 +1,64 @@
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { run, runOk, waitFor, workspaceRoot, type Result } from './process';
 
-/** Local stand-ins for the public base images, built by tools/docker/build-base-images.sh. */
+/** Local equivalents of the public base images, built by tools/docker/build-base-images.sh. */
 export const localBuilderImage = 'localhost/engram-rust-builder:trixie';
 export const localRuntimeImage = 'localhost/engram-runtime-base:trixie';
-export const standinContext = join(workspaceRoot, 'tools/engram-standin');
 export const generatedDockerfile = join(workspaceRoot, 'deployments/docker/Dockerfile');
+export const harnessCache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
+
+/** The real Engram image, built once per run by the global setup from the generated Dockerfile. */
+export const engramImage = 'localhost/engram:upstream';
+
+/**
+ * The Engram workspace the images are built from: ENGRAM_SOURCE_DIR, else the pinned upstream
+ * checkout `shared/engram-upstream` beside this repository or beside one of its parent
+ * directories (a clone in a scratch directory finds the one the development machines keep under
+ * /work). It is only read: builds use a copy.
+ */
+export function engramSourceDir(): string {
+  const parents: string[] = [];
+  for (let dir = resolve(workspaceRoot, '..'); ; dir = dirname(dir)) {
+    parents.push(join(dir, 'shared', 'engram-upstream'));
+    if (dir === dirname(dir)) break;
+  }
+  const candidates = [process.env.ENGRAM_SOURCE_DIR, ...parents, '/work/shared/engram-upstream'].filter(
+    (dir): dir is string => Boolean(dir),
+  );
+  const found = candidates.find((dir) => existsSync(join(dir, 'Cargo.toml')) && existsSync(join(dir, 'engram-cli')));
+  if (!found) {
+    throw new Error(
+      `no Engram workspace found (looked in ${candidates.join(', ')}): set ENGRAM_SOURCE_DIR to an Engram checkout`,
+    );
+  }
+  return resolve(found);
+}
+
+/**
+ * A copy of the Engram workspace with this repository's generated deployments/ inside, as an
+ * operator has it in an Engram checkout: the build context of every Engram image here.
+ */
+export function engramContext(name = 'engram-context'): string {
+  const context = join(harnessCache, 'contexts', name);
+  rmSync(context, { recursive: true, force: true });
+  mkdirSync(context, { recursive: true });
+  // Timestamps kept: cargo decides what to rebuild by comparing them with its cached artifacts.
+  cpSync(engramSourceDir(), context, {
+    recursive: true,
+    preserveTimestamps: true,
+    filter: (path) => !/\/target(\/|$)/.test(path),
+  });
+  cpSync(join(workspaceRoot, 'deployments'), join(context, 'deployments'), { recursive: true });
+  return context;
+}
+
+/**
+ * The CA bundle given to builds as the `build-ca` secret: the machine's own trust store, which
+ * holds the CA of a TLS-intercepting proxy where there is one (ENGRAM_BUILD_CA overrides it).
+ */
+export const buildCaBundle = process.env.ENGRAM_BUILD_CA ?? '/etc/ssl/certs/ca-certificates.crt';
 
 export function docker(...args: string[]): Result {
   return runOk('docker', args);
@@ -19,15 +72,39 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
 }
 
-/** Builds with BuildKit (buildx, docker driver) and loads the image into the engine. */
-export function buildImage({
-  tag,
-  context = standinContext,
-  dockerfile = generatedDockerfile,
-  target,
-  buildArgs = {},
-}: BuildOptions): Result {
-  const args = ['buildx', 'build', '--load', '--progress=plain', '-f', dockerfile, '-t', tag];
+/** Builds with BuildKit (buildx, docker driver) and loads the image into the engine; throws on failure. */
+export function buildImage(options: BuildOptions): Result {
+  const result = tryBuildImage(options);
+  if (result.status !== 0) {
+    throw new Error(`docker buildx build ${options.tag} exited ${result.status}\n${result.stderr.slice(-6000)}`);
+  }
+  return result;
+}
+
+/** Builds like buildImage and returns the result whatever it is. */
+export function tryBuildImage(options: BuildOptions): Result {
+  // A cold release build of the real workspace takes tens of minutes on two cores.
+  return run('docker', buildCommand(options), { timeoutSeconds: 3600 });
+}
+
+/**
+ * The `docker` arguments of a BuildKit build (buildx, docker driver) that loads the image into the
+ * engine: the local base images, the machine's CA bundle as the `build-ca` secret, and by default
+ * a fresh copy of the Engram workspace as the context.
+ */
+export function buildCommand({ tag, context, dockerfile, target, buildArgs = {} }: BuildOptions): string[] {
+  const buildContext = context ?? engramContext();
+  const args = [
+    'buildx',
+    'build',
+    '--load',
+    '--progress=plain',
+    '-f',
+    dockerfile ?? join(buildContext, 'deployments/docker/Dockerfile'),
+    '-t',
+    tag,
+  ];
+  if (existsSync(buildCaBundle)) args.push('--secret', `id=build-ca,src=${buildCaBundle}`);
   const allArgs: Record<string, string> = {
     BUILDER_IMAGE: localBuilderImage,
     RUNTIME_IMAGE: localRuntimeImage,
@@ -35,8 +112,8 @@ export function buildImage({
   };
   for (const [name, value] of Object.entries(allArgs)) args.push('--build-arg', `${name}=${value}`);
   if (target) args.push('--target', target);
-  args.push(context);
-  return runOk('docker', args, { timeoutSeconds: 1200 });
+  args.push(buildContext);
+  return args;
 }
 
 /** Host port that a container port is published on (always 127.0.0.1). */

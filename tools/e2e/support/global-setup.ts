@@ -2,19 +2,36 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { buildCommand, engramImage } from './docker';
 import { workspaceRoot } from './process';
 
-/** Runs a harness script, resolving with its output or rejecting with its exit code and output. */
-function script(path: string, args: string[] = []): Promise<string> {
+/** Runs a command, resolving with its output or rejecting with its exit code and output. */
+function command(program: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path, ...args], { cwd: workspaceRoot, env: process.env });
+    const child = spawn(program, args, { cwd: workspaceRoot, env: process.env });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`bash ${path} exited ${code}\n${output}`)),
+      code === 0 ? resolve(output) : reject(new Error(`${program} ${args.join(' ')} exited ${code}\n${output}`)),
     );
   });
+}
+
+/** Runs a harness script. */
+function script(path: string, args: string[] = []): Promise<string> {
+  return command('bash', [path, ...args]);
+}
+
+/**
+ * Builds the real Engram image from the generated Dockerfile, once per run: cold, this is the
+ * longest step of the harness; with BuildKit's cache an unchanged build takes seconds.
+ */
+async function buildEngram(): Promise<string> {
+  const started = performance.now();
+  const output = await command('docker', buildCommand({ tag: engramImage, buildArgs: { REVISION: 'e2e' } }));
+  const received = output.match(/runtime image receives lib\S+/g) ?? [];
+  return `built ${engramImage} from the generated Dockerfile in ${((performance.now() - started) / 1000).toFixed(1)} s (${received.join(', ') || 'from cache'})\n`;
 }
 
 /**
@@ -51,9 +68,9 @@ function lockHarness(): Promise<() => void> {
 
 /**
  * Brings the harness up once per run: the Docker engine with BuildKit and the local base images,
- * the scanners and the Kubernetes builds (validation apiservers, then the single-node cluster). The
- * three are independent, so on a new machine their builds overlap; the Prometheus test image and the
- * cluster's images need the engine first.
+ * then the real Engram image; the scanners and the Kubernetes builds (validation apiservers, then
+ * the single-node cluster). The three are independent, so on a new machine their builds overlap;
+ * the Prometheus test image and the cluster's images need the engine first.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const unlock = await lockHarness();
@@ -61,11 +78,14 @@ export default async function setup(): Promise<() => Promise<void>> {
   // Start from no running kube-apiserver: one left by an earlier, interrupted run would be reused.
   await script('tools/kube/apiserver.sh', ['stop-all']);
   await script('tools/kube/cluster.sh', ['stop']);
+  await script('tools/registry/oci.sh', ['stop']);
   const outputs = await Promise.all([
-    script('tools/docker/ensure.sh'),
+    script('tools/docker/ensure.sh').then(async (ready) => ready + (await buildEngram())),
     script('tools/scanners/install.sh'),
-    // The cluster's binaries after the apiservers': one Go build at a time on two cores.
-    script('tools/kube/build.sh').then(async (built) => built + (await script('tools/kube/cluster.sh', ['prepare']))),
+    // The cluster's binaries after the apiservers', then the OCI registry: one Go build at a time on two cores.
+    script('tools/kube/build.sh')
+      .then(async (built) => built + (await script('tools/kube/cluster.sh', ['prepare'])))
+      .then(async (built) => built + (await script('tools/registry/oci.sh', ['build']))),
   ]);
   outputs.push(await script('tools/docker/build-monitoring-images.sh'));
   outputs.push(await script('tools/kube/images.sh'));
@@ -74,6 +94,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     await script('tools/kube/apiserver.sh', ['stop-all']);
     await script('tools/kube/cluster.sh', ['stop']);
+    await script('tools/registry/oci.sh', ['stop']);
     unlock();
   };
 }

@@ -23,8 +23,8 @@
 
 {{/* Selector labels never change after install: selectors and claim templates are immutable. */}}
 {{- define "engram.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "engram.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "engram.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{- define "engram.labels" -}}
@@ -36,8 +36,8 @@ app: engram
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/component: database
 app.kubernetes.io/part-of: engram
-helm.sh/chart: {{ include "engram.chart" . }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "engram.chart" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 {{- end }}
 
 {{/* Annotations of a namespaced object: the given ones, plus the checkov suppression a chart needs
@@ -53,8 +53,25 @@ checkov.io/skip1: CKV_K8S_21=The release namespace is chosen at install time (he
 {{- default (include "engram.fullname" .) .Values.kubernetes.serviceAccount.name }}
 {{- end }}
 
-{{- define "engram.apiKeySecretName" -}}
-{{- default (printf "%s-api-keys" (include "engram.fullname" .)) .Values.kubernetes.apiKeySecret.existingSecret }}
+{{/* The label key that admits a client pod through the NetworkPolicy: networkPolicy.clientLabel.key,
+     else "<fullname>-client" (kept within the 63 characters of a label name). */}}
+{{- define "engram.clientLabelKey" -}}
+{{- .Values.networkPolicy.clientLabel.key | default (printf "%s-client" (include "engram.fullname" . | trunc 56 | trimSuffix "-")) }}
+{{- end }}
+
+{{- define "engram.clientLabel" -}}
+{{- dict (include "engram.clientLabelKey" .) .Values.networkPolicy.clientLabel.value | toJson }}
+{{- end }}
+
+{{/* A NetworkPolicy peer: the pods of .namespace (the release namespace when empty) with .podLabels. */}}
+{{- define "engram.podsOf" -}}
+{{- if .namespace }}
+namespaceSelector:
+  matchLabels:
+    kubernetes.io/metadata.name: {{ .namespace | toJson }}
+{{- end }}
+podSelector:
+  matchLabels: {{ .podLabels | default dict | toJson }}
 {{- end }}
 
 {{/* An image reference with global.imageRegistry (or image.registry) replacing its registry. */}}
@@ -90,27 +107,22 @@ ephemeral-storage: {{ .ephemeralStorage | quote }}
 {{- end }}
 
 {{- define "engram.seccompProfile" -}}
-type: {{ .Values.security.seccompProfile }}
+type: {{ .Values.security.seccompProfile | quote }}
 {{- if eq .Values.security.seccompProfile "Localhost" }}
-localhostProfile: {{ .Values.security.seccompLocalhostProfile }}
+localhostProfile: {{ .Values.security.seccompLocalhostProfile | quote }}
 {{- end }}
 {{- end }}
 
-{{/* A probe on a path, or on the port when every route needs an API key. */}}
+{{/* An HTTP probe on a path of Engram's health API. */}}
 {{- define "engram.probe" -}}
-{{- if eq .root.Values.engram.security.authMode "api_key" }}
-tcpSocket:
-  port: http
-{{- else }}
 httpGet:
-  path: {{ .path }}
+  path: {{ .path | quote }}
   port: http
-{{- end }}
-initialDelaySeconds: {{ .probe.initialDelaySeconds }}
-periodSeconds: {{ .probe.periodSeconds }}
-timeoutSeconds: {{ .probe.timeoutSeconds }}
-successThreshold: {{ .probe.successThreshold }}
-failureThreshold: {{ .probe.failureThreshold }}
+initialDelaySeconds: {{ .probe.initialDelaySeconds | toJson }}
+periodSeconds: {{ .probe.periodSeconds | toJson }}
+timeoutSeconds: {{ .probe.timeoutSeconds | toJson }}
+successThreshold: {{ .probe.successThreshold | toJson }}
+failureThreshold: {{ .probe.failureThreshold | toJson }}
 {{- end }}
 
 {{- define "engram.serviceMonitorEnabled" -}}
@@ -131,7 +143,7 @@ failureThreshold: {{ .probe.failureThreshold }}
 {{- with $names | uniq }}
 imagePullSecrets:
   {{- range . }}
-  - name: {{ . }}
+  - name: {{ . | quote }}
   {{- end }}
 {{- end }}
 {{- end }}

@@ -5,7 +5,7 @@
  */
 export type DnsLabel = string;
 /**
- * a memory space id: 4-64 lowercase letters or digits
+ * a memory space id: 3-64 characters of lowercase letters, digits, '_' and '-' (Engram's MemorySpaceId rule)
  */
 export type MemorySpaceId = string;
 /**
@@ -13,13 +13,21 @@ export type MemorySpaceId = string;
  */
 export type Capability = string;
 /**
- * a CIDR such as 10.0.0.0/8
+ * a CIDR such as 10.0.0.0/8 or fd00::/8: an IPv4 or IPv6 address and a prefix length within its range
  */
 export type Cidr = string;
 /**
- * a host name such as engram.example.com (a leading '*.' is allowed)
+ * a host name such as engram.example.com (a leading '*.' is allowed), at most 253 characters
  */
 export type Hostname = string;
+/**
+ * a Kubernetes label value: empty, or at most 63 letters, digits, '-', '_' or '.' that start and end with a letter or digit
+ */
+export type LabelValue = string;
+/**
+ * a Kubernetes release MAJOR.MINOR.PATCH such as 1.35.4, 1.28.0 or newer
+ */
+export type KubernetesVersion = string;
 
 /**
  * One deployment model of Engram from which the Dockerfile, the Compose stack, the Kubernetes manifests and the Helm chart are rendered. Every property is optional: a missing value takes its default.
@@ -34,7 +42,7 @@ export interface EngramDeployConfig {
    */
   name?: string;
   /**
-   * Engram version deployed: the default image tag, the OCI image version label and the Kubernetes app.kubernetes.io/version label.
+   * Engram version deployed: the default image tag, the OCI image version label and the Kubernetes app.kubernetes.io/version label, so it must be both an image tag and a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; no '+').
    */
   appVersion?: string;
   /**
@@ -121,13 +129,32 @@ export interface EngramDeployConfig {
      */
     cargoBin?: string;
     /**
-     * Build with the package's default cargo features (Engram's default 'monitoring' feature links libhwloc).
+     * Build with the package's default cargo features (hnsw_index, memory_mapped_persistence, monitoring, security). Must stay true for Engram 0.1.x: its code does not compile with --no-default-features.
      */
     defaultFeatures?: boolean;
     /**
-     * Extra cargo features to enable.
+     * Extra cargo features of engram-cli to enable on top of the defaults. cluster_discovery_dns adds DNS-based peer discovery; the others are already default features.
      */
-    cargoFeatures?: string[];
+    cargoFeatures?: (
+      | 'cluster_discovery_dns'
+      | 'hnsw_index'
+      | 'memory_mapped_persistence'
+      | 'monitoring'
+      | 'security'
+    )[];
+    /**
+     * Overrides of the workspace's cargo [profile.release] for this image. The defaults keep Engram's own profile (fat LTO, one codegen unit: the fastest binary, and a long single-threaded link on every change). CI and dev images can trade a little speed for much faster rebuilds with lto 'thin' and more codegen units.
+     */
+    releaseProfile?: {
+      /**
+       * cargo profile.release.lto: 'fat', 'thin' or 'off'; empty keeps the workspace's setting.
+       */
+      lto?: '' | 'fat' | 'thin' | 'off';
+      /**
+       * cargo profile.release.codegen-units; 0 keeps the workspace's setting.
+       */
+      codegenUnits?: number;
+    };
     /**
      * rustc -C target-cpu value. x86-64-v2 runs on every x86-64 server of the last decade; 'native' ties the image to the build host.
      */
@@ -343,11 +370,11 @@ export interface EngramDeployConfig {
      */
     security?: {
       /**
-       * security.auth_mode. With api_key every route, health included, needs a key, so probes switch to TCP and exec checks.
+       * security.auth_mode. Only none is accepted: Engram 0.1.x cannot create API keys, and a key store it cannot open silently turns auth off (/shutdown included). Protect Engram with the closed NetworkPolicy, 127.0.0.1 publishing, and TLS plus authentication at an ingress or proxy. Kept for when Engram manages keys.
        */
       authMode?: 'none' | 'api_key';
       /**
-       * security.api_keys.storage_path: file of API keys, mounted from a Secret. Required with auth_mode api_key.
+       * security.api_keys.storage_path: Engram's API key database (SQLite, needs a writable directory). Unused while authMode must be none.
        */
       apiKeysStoragePath?: string;
     };
@@ -411,7 +438,7 @@ export interface EngramDeployConfig {
      * Name of a PersistentVolumeClaim to use instead of the StatefulSet's claim template; size, storageClass, accessModes and annotations then describe that claim (written as pvc.yaml for kubectl users).
      */
     existingClaim?: string;
-    annotations?: StringMap;
+    annotations?: AnnotationMap;
     /**
      * StatefulSet persistentVolumeClaimRetentionPolicy: what happens to claims when the StatefulSet is deleted or scaled down.
      */
@@ -477,7 +504,7 @@ export interface EngramDeployConfig {
     seccompLocalhostProfile?: string;
   };
   /**
-   * Kubernetes probe timings. Paths come from runtime.health; with auth_mode api_key the probes use TCP.
+   * Kubernetes probe timings. Paths come from runtime.health.
    */
   probes?: {
     startup?: Probe;
@@ -523,10 +550,10 @@ export interface EngramDeployConfig {
    */
   service?: {
     /**
-     * Client Service type. LoadBalancer is opt-in with source ranges: the HTTP API has an unauthenticated /shutdown when auth is off.
+     * Client Service type. LoadBalancer is opt-in with source ranges: Engram has no authentication and the HTTP API has an unauthenticated /shutdown.
      */
     type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-    annotations?: StringMap1;
+    annotations?: AnnotationMap1;
     /**
      * CIDRs allowed to reach a LoadBalancer Service.
      */
@@ -554,14 +581,35 @@ export interface EngramDeployConfig {
    */
   ingress?: {
     /**
-     * Create an Ingress. Enable security.authMode api_key or restrict it at the controller: /shutdown is unauthenticated otherwise.
+     * Create an Ingress. It routes only the API paths listed in hosts[].paths (never /shutdown or /metrics), over TLS; put authentication in front of it at the controller or a proxy, as Engram has none.
      */
     enabled?: boolean;
     /**
      * IngressClass name; empty uses the cluster default.
      */
     className?: string;
-    annotations?: StringMap2;
+    /**
+     * Ingress controller the annotations are written for: traefik binds the router to the websecure entry point only; ingress-nginx gets its SSL redirect annotations; other gets none (configure plain HTTP handling at the controller).
+     */
+    controller?: 'traefik' | 'ingress-nginx' | 'other';
+    /**
+     * What plain HTTP requests get: refuse (no route on the HTTP entry point), redirect (a permanent redirect to HTTPS; with Traefik a Middleware on a second Ingress, which needs Traefik's kubernetesCRD provider and its CRDs), or allow (also served without TLS; the only choice that needs no ingress.tls).
+     */
+    plainHttp?: 'refuse' | 'redirect' | 'allow';
+    /**
+     * cert-manager: issue the certificates of ingress.tls through an issuer (annotations on the Ingress).
+     */
+    certManager?: {
+      /**
+       * ClusterIssuer name (cert-manager.io/cluster-issuer); empty adds no annotation.
+       */
+      clusterIssuer?: string;
+      /**
+       * Issuer name in the release namespace (cert-manager.io/issuer); empty adds no annotation.
+       */
+      issuer?: string;
+    };
+    annotations?: AnnotationMap2;
     /**
      * Hosts and paths routed to the HTTP port.
      */
@@ -571,7 +619,7 @@ export interface EngramDeployConfig {
        */
       host: string;
       /**
-       * Paths on this host.
+       * Paths on this host: an allow-list of Engram's API. / and anything routing /shutdown or /metrics are refused.
        */
       paths?: {
         /**
@@ -579,7 +627,7 @@ export interface EngramDeployConfig {
          */
         path?: string;
         /**
-         * Ingress path type.
+         * Ingress path type (ImplementationSpecific is refused: its matching is up to the controller, so the allow-list could not be checked).
          */
         pathType?: 'Prefix' | 'Exact' | 'ImplementationSpecific';
       }[];
@@ -624,7 +672,7 @@ export interface EngramDeployConfig {
        * Scrape timeout; not longer than the interval.
        */
       scrapeTimeout?: string;
-      labels?: StringMap3;
+      labels?: LabelMap;
     };
     /**
      * Dashboards as ConfigMaps for the Grafana sidecar (Kubernetes) and provisioned files (Compose).
@@ -634,11 +682,11 @@ export interface EngramDeployConfig {
        * Create dashboard ConfigMaps in Kubernetes.
        */
       enabled?: boolean;
-      labels?: StringMap4;
+      labels?: LabelMap1;
     };
   };
   /**
-   * Kubernetes NetworkPolicy. The default lets every client reach Engram's ports and Engram reach DNS only, so a single-replica install keeps working.
+   * Kubernetes NetworkPolicy. Closed by default: only pods carrying clientLabel (in the release namespace and clientNamespaces), the Prometheus scraper when scraping is on, and the ingress controller when the Ingress is enabled reach Engram; Engram reaches DNS only.
    */
   networkPolicy?: {
     /**
@@ -646,11 +694,48 @@ export interface EngramDeployConfig {
      */
     enabled?: boolean;
     /**
-     * Allow any source to reach the HTTP and gRPC ports. When false only ingressFrom peers (and Prometheus, when scraping is on) may.
+     * Allow any source, in or outside the cluster, to reach the HTTP and gRPC ports, /shutdown included. Opens what the policy closes: choose it deliberately.
      */
     allowExternal?: boolean;
     /**
-     * Extra NetworkPolicyPeer objects allowed in when allowExternal is false.
+     * The pod label that admits a client to the HTTP and gRPC ports. Give it to your client pods (and the chart's test pod carries it).
+     */
+    clientLabel?: {
+      /**
+       * Label key; empty means '<name>-client' (the chart: '<release fullname>-client'), so installs sharing a namespace keep apart.
+       */
+      key?: string;
+      /**
+       * a Kubernetes label value: empty, or at most 63 letters, digits, '-', '_' or '.' that start and end with a letter or digit
+       */
+      value?: string;
+    };
+    /**
+     * Other namespaces (by name) whose pods carrying clientLabel are admitted too.
+     */
+    clientNamespaces?: DnsLabel[];
+    /**
+     * The Prometheus pods admitted to the HTTP port when scraping is on (monitoring.scrapeAnnotations or the ServiceMonitor).
+     */
+    prometheus?: {
+      /**
+       * Namespace of Prometheus; empty means the release namespace.
+       */
+      namespace?: string;
+      podLabels?: LabelMap2;
+    };
+    /**
+     * The ingress controller pods admitted to the HTTP port when ingress.enabled; required then (unless allowExternal).
+     */
+    ingressController?: {
+      /**
+       * Namespace of the ingress controller; empty names none.
+       */
+      namespace?: string;
+      podLabels?: LabelMap3;
+    };
+    /**
+     * Extra NetworkPolicyPeer objects admitted to the HTTP and gRPC ports, beside clientLabel.
      */
     ingressFrom?: {
       [k: string]: unknown;
@@ -687,7 +772,7 @@ export interface EngramDeployConfig {
    * Where the pod may run.
    */
   scheduling?: {
-    nodeSelector?: StringMap5;
+    nodeSelector?: LabelMap4;
     /**
      * Kubernetes Toleration objects.
      */
@@ -719,9 +804,15 @@ export interface EngramDeployConfig {
      * a DNS label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit
      */
     namespace?: string;
-    commonLabels?: StringMap6;
-    podLabels?: StringMap7;
-    podAnnotations?: StringMap8;
+    /**
+     * Kubernetes releases the manifests and the chart target. The CI workflow (`nx g @engram/dockerfile:ci`) renders the chart for each and validates it and the manifests against each release's API schemas with kubeconform. Oldest 1.28 (the chart's kubeVersion).
+     *
+     * @minItems 1
+     */
+    versions?: [KubernetesVersion, ...KubernetesVersion[]];
+    commonLabels?: LabelMap5;
+    podLabels?: LabelMap6;
+    podAnnotations?: AnnotationMap3;
     /**
      * ServiceAccount of the pod. Engram never calls the Kubernetes API: no token and no role binding.
      */
@@ -734,24 +825,11 @@ export interface EngramDeployConfig {
        * ServiceAccount name; empty means the application name.
        */
       name?: string;
-      annotations?: StringMap9;
+      annotations?: AnnotationMap4;
       /**
        * Mount an API token into the pod. Engram does not need one.
        */
       automountToken?: boolean;
-    };
-    /**
-     * Secret that holds the API key file when security.authMode is api_key.
-     */
-    apiKeySecret?: {
-      /**
-       * Name of an existing Secret; empty means '<name>-api-keys', created from secret.yaml.example or the chart.
-       */
-      existingSecret?: string;
-      /**
-       * Key in the Secret whose value is the API key file.
-       */
-      key?: string;
     };
     /**
      * Extra Kubernetes EnvVar objects of the Engram container.
@@ -831,7 +909,7 @@ export interface EngramDeployConfig {
      */
     hostname?: string;
     /**
-     * Host address the ports are published on. 127.0.0.1 keeps the unauthenticated API off the network; 0.0.0.0 publishes it everywhere.
+     * Host address the ports are published on. 127.0.0.1 keeps the unauthenticated API off the network; any other address makes the generator warn.
      */
     publishAddress?: string;
     /**
@@ -969,7 +1047,7 @@ export interface ResourceSet1 {
 /**
  * Annotations of the claim (template).
  */
-export interface StringMap {
+export interface AnnotationMap {
   [k: string]: string;
 }
 /**
@@ -1062,54 +1140,66 @@ export interface Probe2 {
 /**
  * Annotations of the client Service.
  */
-export interface StringMap1 {
+export interface AnnotationMap1 {
   [k: string]: string;
 }
 /**
  * Annotations of the Ingress.
  */
-export interface StringMap2 {
+export interface AnnotationMap2 {
   [k: string]: string;
 }
 /**
  * Labels the Prometheus serviceMonitorSelector matches.
  */
-export interface StringMap3 {
-  [k: string]: string;
+export interface LabelMap {
+  [k: string]: LabelValue;
 }
 /**
  * Labels the Grafana sidecar selects dashboards by.
  */
-export interface StringMap4 {
-  [k: string]: string;
+export interface LabelMap1 {
+  [k: string]: LabelValue;
+}
+/**
+ * Labels of the Prometheus pods.
+ */
+export interface LabelMap2 {
+  [k: string]: LabelValue;
+}
+/**
+ * Labels of the ingress controller pods; empty admits every pod of that namespace.
+ */
+export interface LabelMap3 {
+  [k: string]: LabelValue;
 }
 /**
  * Node labels the pod requires.
  */
-export interface StringMap5 {
-  [k: string]: string;
+export interface LabelMap4 {
+  [k: string]: LabelValue;
 }
 /**
  * Labels added to every object (not to selectors).
  */
-export interface StringMap6 {
-  [k: string]: string;
+export interface LabelMap5 {
+  [k: string]: LabelValue;
 }
 /**
  * Extra pod labels.
  */
-export interface StringMap7 {
-  [k: string]: string;
+export interface LabelMap6 {
+  [k: string]: LabelValue;
 }
 /**
  * Extra pod annotations.
  */
-export interface StringMap8 {
+export interface AnnotationMap3 {
   [k: string]: string;
 }
 /**
  * Annotations of the ServiceAccount (e.g. cloud workload identity).
  */
-export interface StringMap9 {
+export interface AnnotationMap4 {
   [k: string]: string;
 }

@@ -2,7 +2,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../validate';
-import { initGenerator } from './generator';
+import { initGenerator, schemaDefault, startingFields } from './generator';
 
 describe('init generator', () => {
   it('writes a default model that validates and points editors at the schema', async () => {
@@ -13,6 +13,15 @@ describe('init generator', () => {
       /^# yaml-language-server: \$schema=\.\.\/node_modules\/@engram\/config-schema\/schema\/engram-deploy\.schema\.json\n/,
     );
     expect(validate(parse(text)).issues).toEqual([]);
+  });
+
+  it("names commands that work in any Nx workspace, not this repository's pnpm scripts", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree, {});
+    const text = tree.read('deployments/engram.deploy.yaml', 'utf-8') ?? '';
+    expect(text).not.toContain('pnpm generate');
+    expect(text).toContain('`nx g @engram/k8s:all`');
+    expect(text).toContain('`nx g @engram/helm:chart`');
   });
 
   it('is idempotent: a second run changes nothing', async () => {
@@ -42,9 +51,21 @@ describe('init generator', () => {
 
   it('rejects an invalid name before writing anything', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await expect(initGenerator(tree, { name: 'Not Valid' })).rejects.toThrow(
-      /name: has the wrong format/,
-    );
+    await expect(initGenerator(tree, { name: 'Not Valid' })).rejects.toThrow(/name: has the wrong format/);
     expect(tree.exists('deployments/engram.deploy.yaml')).toBe(false);
+  });
+});
+
+describe('the starting model', () => {
+  it("names each starting field at the schema's default, so a schema change moves the sample with it", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree, {});
+    const model = parse(tree.read('deployments/engram.deploy.yaml', 'utf-8') ?? '');
+    for (const path of startingFields) {
+      const value = path.reduce<any>((node, key) => node?.[key], model);
+      expect(value, path.join('.')).toEqual(schemaDefault(path));
+      expect(value, path.join('.')).not.toBeUndefined();
+    }
+    expect(model.name).toBe('engram');
   });
 });

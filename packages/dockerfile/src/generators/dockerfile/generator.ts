@@ -1,6 +1,7 @@
-import { joinPathFragments, type Tree } from 'nx/src/devkit-exports';
+import { joinPathFragments, type Tree } from '@nx/devkit';
 import {
   readModelFromTree,
+  workspacePath,
   writeRenderedFiles,
   type RenderedFile,
   type EngramDeployModel,
@@ -16,14 +17,15 @@ export function dockerfileFiles(model: EngramDeployModel, directory = defaultDoc
     { path: joinPathFragments(directory, 'Dockerfile'), content: renderDockerfile(model) },
     // BuildKit reads the ignore file named after the Dockerfile; a plain .dockerignore here would
     // be ignored because the build context is the workspace root.
-    { path: joinPathFragments(directory, 'Dockerfile.dockerignore'), content: renderDockerignore() },
+    { path: joinPathFragments(directory, 'Dockerfile.dockerignore'), content: renderDockerignore(model) },
   ];
 }
 
 /** Writes Dockerfile and Dockerfile.dockerignore; an invalid model throws before anything is written. */
 export async function dockerfileGenerator(tree: Tree, options: DockerfileGeneratorSchema): Promise<void> {
   const model = readModelFromTree(tree, options.config);
-  writeRenderedFiles(tree, dockerfileFiles(model, options.directory));
+  const directory = workspacePath(tree, options.directory ?? defaultDockerDirectory, '--directory');
+  writeRenderedFiles(tree, dockerfileFiles(model, directory));
 }
 
 export default dockerfileGenerator;

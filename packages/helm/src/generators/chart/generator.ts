@@ -1,5 +1,5 @@
-import type { Tree } from 'nx/src/devkit-exports';
-import { readModelFromTree, writeRenderedFiles } from '@engram/config-schema';
+import type { Tree } from '@nx/devkit';
+import { readModelFromTree, workspacePath, writeRenderedFiles } from '@engram/config-schema';
 import { chartFiles } from '../../render-chart';
 import type { ChartGeneratorSchema } from './schema';
 
@@ -11,7 +11,10 @@ export const defaultChartDirectory = 'deployments/helm/engram';
  */
 export async function chartGenerator(tree: Tree, options: ChartGeneratorSchema): Promise<void> {
   const model = readModelFromTree(tree, options.config);
-  writeRenderedFiles(tree, chartFiles(model, options.directory ?? defaultChartDirectory));
+  writeRenderedFiles(
+    tree,
+    chartFiles(model, workspacePath(tree, options.directory ?? defaultChartDirectory, '--directory')),
+  );
 }
 
 export default chartGenerator;

@@ -1,5 +1,7 @@
-import type { Tree } from 'nx/src/devkit-exports';
-import { readModelFromTree } from '@engram/config-schema';
+import type { Tree } from '@nx/devkit';
+import { posix } from 'node:path';
+import { parseDocument } from 'yaml';
+import { readModelFromTree, workspacePath } from '@engram/config-schema';
 import { kubernetesFiles, type SliceName } from '../../manifests';
 import type { ManifestsGeneratorSchema } from './schema';
 
@@ -16,10 +18,39 @@ async function writeSlices(
   slices?: readonly SliceName[],
 ): Promise<void> {
   const model = readModelFromTree(tree, options.config);
-  for (const file of kubernetesFiles(model, options.directory ?? defaultKubernetesDirectory, slices)) {
+  const directory = workspacePath(tree, options.directory ?? defaultKubernetesDirectory, '--directory');
+  const files = kubernetesFiles(model, directory, slices).map((file) => ({
+    ...file,
+    path: workspacePath(tree, file.path, '--directory'),
+  }));
+  for (const file of files) {
     if (file.content !== null) tree.write(file.path, file.content);
     else if (tree.exists(file.path)) tree.delete(file.path);
   }
+  if (slices) {
+    const listed = files
+      .filter((file) => file.applied && file.content !== null)
+      .map((file) => posix.basename(file.path));
+    const gone = files.filter((file) => file.content === null).map((file) => posix.basename(file.path));
+    keepKustomizationInStep(tree, directory, listed, gone);
+  }
+}
+
+/**
+ * A single slice written or removed on its own: kustomization.yaml must list exactly the files that
+ * exist, or `kubectl apply -k` fails on a missing resource (or skips a new one).
+ */
+function keepKustomizationInStep(tree: Tree, directory: string, written: string[], removed: string[]): void {
+  const path = `${directory}/kustomization.yaml`;
+  const text = tree.read(path, 'utf-8');
+  if (text === null) return;
+  const document = parseDocument(text);
+  const resources = (document.toJS()?.resources ?? []) as string[];
+  const next = resources.filter((resource) => !removed.includes(resource));
+  for (const file of written) if (!next.includes(file)) next.push(file);
+  if (next.length === resources.length && next.every((resource, index) => resource === resources[index])) return;
+  document.set('resources', next);
+  tree.write(path, document.toString({ lineWidth: 0 }));
 }
 
 const sliceGenerator =

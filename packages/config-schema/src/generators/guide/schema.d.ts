@@ -1,0 +1,4 @@
+export interface GuideGeneratorSchema {
+  config?: string;
+  path?: string;
+}

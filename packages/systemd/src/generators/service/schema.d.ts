@@ -1,0 +1,4 @@
+export interface SystemdGeneratorSchema {
+  config?: string;
+  directory?: string;
+}
