@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+
+const yamllintRules = parse(readFileSync(resolve(__dirname, '../../../../../tools/scanners/yamllint.yaml'), 'utf8'));
+const yamllintMaxLineLength: number = yamllintRules.rules['line-length'].max;
 import { validate } from '../../validate';
 import { initGenerator, schemaDefault, startingFields } from './generator';
 
@@ -20,8 +25,15 @@ describe('init generator', () => {
     await initGenerator(tree, {});
     const text = tree.read('deployments/engram.deploy.yaml', 'utf-8') ?? '';
     expect(text).not.toContain('pnpm generate');
-    expect(text).toContain('`nx g @engram/k8s:all`');
-    expect(text).toContain('`nx g @engram/helm:chart`');
+    expect(text).toContain('#   nx g @engram/k8s:all\n');
+    expect(text).toContain('#   nx g @engram/helm:chart\n');
+  });
+
+  it('keeps every line within the line length the YAML linter allows', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await initGenerator(tree, { config: 'a/deeply/nested/place/for/the/model/engram.deploy.yaml' });
+    const lines = (tree.read('a/deeply/nested/place/for/the/model/engram.deploy.yaml', 'utf-8') ?? '').split('\n');
+    expect(lines.filter((line) => line.length > yamllintMaxLineLength)).toEqual([]);
   });
 
   it('is idempotent: a second run changes nothing', async () => {

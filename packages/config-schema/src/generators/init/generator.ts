@@ -14,10 +14,10 @@ export function renderDefaultModel(configPath: string, name: string): string {
     `# yaml-language-server: $schema=${schemaRef}`,
     generatedHeader('@engram/config-schema', '#').split('\n')[0]?.replace('Do not edit by hand:', 'Edit freely:'),
     '# every value not set here takes the default documented in the schema (hover a key in your editor).',
-    `# Then render the deployments with ${Object.keys(regeneratingGenerators)
+    '# Then render the deployments with:',
+    ...Object.keys(regeneratingGenerators)
       .filter((name) => name !== '@engram/config-schema')
-      .map((name) => `\`${regenerateCommand(name)}\``)
-      .join(', ')}.`,
+      .map((name) => `#   ${regenerateCommand(name)}`),
     startingValues(name),
   ].join('\n');
 }
