@@ -8,14 +8,17 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { helmWithInput, registryGet, startOciRegistry, stopOciRegistry, type OciRegistry } from '../support/oci-registry';
 import { run, runOk, workspaceRoot, type Result } from '../support/process';
 import { startLocalRegistry, type LocalRegistry } from '../support/registry';
 
 // The path a user takes: packages published by the real release command to a registry, installed
-// into a new Nx workspace, generators run there. Its output must equal this repository's.
+// into a new Nx workspace, generators run there. Its output must equal this repository's. The same
+// release packages the generated chart and pushes it to a real OCI registry.
 
 const packages = ['config-schema', 'dockerfile', 'compose', 'k8s', 'helm', 'systemd'].map((name) => `@engram/${name}`);
 const nxVersion: string = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')).devDependencies.nx;
@@ -55,6 +58,8 @@ const nonDefaultModel = readFileSync(
   join(workspaceRoot, 'packages/config-schema/test/fixtures/every-option.yaml'),
   'utf8',
 );
+/** helm and the other scanners (tools/scanners/install.sh). */
+const scannersBin = join(process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache/engram-deploy'), 'scanners/bin');
 const changesetSummary = 'Release check: a minor change recorded through changesets.';
 
 const git = (cwd: string, args: string[]) =>
@@ -69,17 +74,21 @@ const git = (cwd: string, args: string[]) =>
     },
   });
 
+/** Every file under `dir`, by path relative to `root`. */
+function filesUnder(root: string, dir: string, files: Record<string, string> = {}): Record<string, string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) filesUnder(root, path, files);
+    else files[relative(root, path)] = readFileSync(path, 'utf8');
+  }
+  return files;
+}
+
 /** The generated files a workspace holds (deployments/, docs/reference/ and docs/operations/; docs/ also holds hand-written pages), by path. */
 function generatedFiles(root: string): Record<string, string> {
   const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files[relative(root, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  for (const top of ['deployments', 'docs/reference', 'docs/operations']) if (existsSync(join(root, top))) walk(join(root, top));
+  for (const top of ['deployments', 'docs/reference', 'docs/operations'])
+    if (existsSync(join(root, top))) filesUnder(root, join(root, top), files);
   return files;
 }
 
@@ -103,10 +112,15 @@ function copyWorkingTree(target: string) {
 
 describe('a release through a local registry into fresh Nx workspaces', () => {
   let registry: LocalRegistry;
+  let ociRegistry: OciRegistry;
   let scratch: string;
   let source: string;
   let releasedVersion: string;
   let published: Result;
+  let withoutChartRegistry: Result;
+  let publishedBeforeChartRegistry: Result;
+  /** Where `pnpm release` pushes the chart. */
+  let chartRegistry: string;
   const reference: Record<'default' | 'nonDefault', Record<string, string>> = { default: {}, nonDefault: {} };
 
   beforeAll(async () => {
@@ -123,7 +137,21 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     runOk('pnpm', ['changeset', 'version'], { cwd: source });
     releasedVersion = JSON.parse(readFileSync(join(source, 'packages/helm/package.json'), 'utf8')).version;
     git(source, ['commit', '-q', '-am', `Version ${releasedVersion}`]);
-    published = runOk('pnpm', ['release'], { cwd: source, env: { ...registry.env, NX_DAEMON: 'false' } });
+
+    ociRegistry = startOciRegistry(scratch);
+    chartRegistry = `oci://${ociRegistry.address}/charts`;
+    const releaseEnv = { ...registry.env, NX_DAEMON: 'false', PATH: `${scannersBin}:${process.env.PATH}` };
+    withoutChartRegistry = run('pnpm', ['release'], { cwd: source, env: releaseEnv, timeoutSeconds: 600 });
+    publishedBeforeChartRegistry = run('npm', ['view', '@engram/helm', 'version'], { env: registry.env });
+    published = runOk('pnpm', ['release'], {
+      cwd: source,
+      env: {
+        ...releaseEnv,
+        ENGRAM_CHART_REGISTRY: chartRegistry,
+        ENGRAM_CHART_REGISTRY_CA: ociRegistry.ca,
+        HELM_REGISTRY_CONFIG: ociRegistry.helmRegistryConfig,
+      },
+    });
 
     // What this repository generates: its own deployments/ and docs/ for the default model (the
     // check proves they are what its generators write), then the same generators for another model.
@@ -137,6 +165,7 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
 
   afterAll(async () => {
     await registry?.stop();
+    if (ociRegistry) stopOciRegistry();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -169,6 +198,62 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     }
     const tags = git(source, ['tag', '--list']).stdout.split('\n');
     for (const name of packages) expect(tags).toContain(`${name}@${releasedVersion}`);
+  });
+
+  it('`pnpm release` refuses to start without a chart registry, and publishes nothing', () => {
+    expect(withoutChartRegistry.status).not.toBe(0);
+    expect(withoutChartRegistry.stderr).toContain('ENGRAM_CHART_REGISTRY is not set');
+    expect(publishedBeforeChartRegistry.status, publishedBeforeChartRegistry.stdout).not.toBe(0);
+    expect(publishedBeforeChartRegistry.stderr).toContain('E404');
+  });
+
+  it('refuses a chart registry that is not an OCI reference, naming the variable and the value', () => {
+    const hostile = run('node', ['tools/release/chart.mjs', 'package'], {
+      cwd: source,
+      env: { ...process.env, PATH: `${scannersBin}:${process.env.PATH}`, ENGRAM_CHART_REGISTRY: 'oci://x/charts;touch pwned' },
+    });
+    expect(hostile.status).not.toBe(0);
+    expect(hostile.stderr).toContain('ENGRAM_CHART_REGISTRY: expected oci://HOST[:PORT]/PATH');
+    expect(hostile.stderr).toContain('"oci://x/charts;touch pwned"');
+    expect(existsSync(join(source, 'pwned'))).toBe(false);
+  });
+
+  it('`pnpm release` pushes the generated chart at the released version, with the model\'s appVersion', () => {
+    const pushedLine = /release chart: pushed (\S+)@(sha256:[0-9a-f]{64})/.exec(published.stdout);
+    expect(pushedLine, published.stdout).not.toBeNull();
+    expect(pushedLine?.[1]).toBe(`${chartRegistry}/engram:${releasedVersion}`);
+    // The digest the release printed is the one the registry serves for that tag.
+    const manifest = registryGet(ociRegistry, `/v2/charts/engram/manifests/${releasedVersion}`, {
+      accept: ['application/vnd.oci.image.manifest.v1+json'],
+    });
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers['docker-content-digest']).toBe(pushedLine?.[2]);
+
+    const pulled = join(scratch, 'pulled-chart');
+    const pull = helmWithInput(undefined, [
+      'pull',
+      `${chartRegistry}/engram`,
+      '--version',
+      releasedVersion,
+      '--untar',
+      '--untardir',
+      pulled,
+      '--ca-file',
+      ociRegistry.ca,
+      '--registry-config',
+      ociRegistry.helmRegistryConfig,
+    ]);
+    expect(pull.status, pull.stderr).toBe(0);
+    const chart = parse(readFileSync(join(pulled, 'engram/Chart.yaml'), 'utf8'));
+    const model = parse(readFileSync(join(source, 'deployments/engram.deploy.yaml'), 'utf8'));
+    expect(chart.version).toBe(releasedVersion);
+    expect(chart.appVersion).toBe(model.appVersion);
+    // Everything but the version is the chart this repository generates.
+    const released = filesUnder(join(pulled, 'engram'), join(pulled, 'engram'));
+    const expected = filesUnder(join(source, 'deployments/helm/engram'), join(source, 'deployments/helm/engram'));
+    expect(Object.keys(released).sort()).toEqual(Object.keys(expected).sort());
+    for (const path of Object.keys(expected))
+      if (path !== 'Chart.yaml') expect(released[path], path).toBe(expected[path]);
   });
 
   describe.each(freshWorkspaces)('a new Nx $nx workspace on Node.js $node', ({ node: line, nx }) => {
