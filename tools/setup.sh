@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs on a fresh machine: the pinned pnpm and the locked dependencies,
-# and ShellCheck and shfmt from Debian for the shell lint in `pnpm test`.
+# ShellCheck and shfmt from Debian for the shell lint in `pnpm test`, and actionlint and helm, which
+# unit tests run.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,5 @@ fi
 pnpm install --frozen-lockfile --reporter=append-only
 # actionlint, which `pnpm test` runs on the generated CI workflow (built from its Go module, cached).
 tools/ci/install-actionlint.sh >/dev/null
+# helm, with which `pnpm test` renders the generated chart for every model variant (built from its Go module, cached).
+tools/scanners/install.sh helm

@@ -6,6 +6,7 @@
 #   tools/scanners/install.sh           install or verify the cache
 #   tools/scanners/install.sh --relock  regenerate constraints.txt from
 #                                       requirements.txt (needs the network)
+#   tools/scanners/install.sh helm      install or verify helm alone
 #
 # Then `source tools/scanners/env.sh` puts the tools on PATH and sets the
 # variables that keep them offline. Progress goes to stderr; stdout stays
@@ -148,14 +149,25 @@ build_local_go_tool() {
   printf '%s\n' "$dest"
 }
 
+# helm alone, for the chart equivalence test of `pnpm test`.
+install_helm() {
+  build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $HELM_KUBE_LDFLAGS" "" "$HELM_BUILD_VARIANT" >/dev/null
+  ln -sfn "$(go_tool_path helm "$HELM_VERSION" "$HELM_BUILD_VARIANT")" "$bin_dir/helm"
+  "$bin_dir/helm" version --short >/dev/null
+}
+
 main() {
   if [[ "${1:-}" == "--relock" ]]; then
     relock
     return
   fi
-  [[ $# -eq 0 ]] || die "usage: $0 [--relock]"
-
   mkdir -p "$bin_dir" "$cache/go" "$log_dir" "$cache/trivy"
+  if [[ "${1:-}" == "helm" ]]; then
+    install_helm
+    return
+  fi
+  [[ $# -eq 0 ]] || die "usage: $0 [--relock | helm]"
 
   # The two Go builds are CPU-bound and take minutes on a cold cache, pip is
   # mostly network-bound: run the builds in the background meanwhile.

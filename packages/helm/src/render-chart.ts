@@ -320,7 +320,8 @@ export function chartValues(model: EngramDeployModel): Record<string, unknown> {
   const values: Record<string, any> = {
     global: { imageRegistry: '', imagePullSecrets: [], storageClass: '' },
     nameOverride: '',
-    fullnameOverride: '',
+    // A renamed model names its objects as @engram/k8s does, whatever the release is called.
+    fullnameOverride: model.name === engramDeploySchema.properties?.name?.default ? '' : model.name,
   };
   for (const section of chartSections) {
     const value = clone(model[section]) as Record<string, unknown>;

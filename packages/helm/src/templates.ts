@@ -1,5 +1,5 @@
 import { normalize } from '@engram/config-schema';
-import { configMapKey, objectNames, serviceRoleLabel } from '@engram/k8s';
+import { configMapKey, objectNames, portNames, serviceRoleLabel } from '@engram/k8s';
 
 /** Volume and container names, as @engram/k8s names them (the claim of pod 0 is data-<StatefulSet>-0). */
 const names = objectNames(normalize({}));
@@ -132,7 +132,7 @@ localhostProfile: {{ .Values.security.seccompLocalhostProfile | quote }}
 {{- define "engram.probe" -}}
 httpGet:
   path: {{ .path | quote }}
-  port: http
+  port: ${portNames.http}
 initialDelaySeconds: {{ .probe.initialDelaySeconds | toJson }}
 periodSeconds: {{ .probe.periodSeconds | toJson }}
 timeoutSeconds: {{ .probe.timeoutSeconds | toJson }}
@@ -347,10 +347,10 @@ spec:
             - {{ . | quote }}
             {{- end }}
           ports:
-            - name: http
+            - name: ${portNames.http}
               containerPort: {{ .Values.ports.http | toJson }}
               protocol: TCP
-            - name: grpc
+            - name: ${portNames.grpc}
               containerPort: {{ .Values.ports.grpc | toJson }}
               protocol: TCP
           env:
@@ -469,9 +469,9 @@ spec:
 `;
 
 const servicePorts = (nodePorts: boolean) => `  ports:
-    - name: http
+    - name: ${portNames.http}
       port: {{ .Values.ports.http | toJson }}
-      targetPort: http
+      targetPort: ${portNames.http}
       protocol: TCP${
         nodePorts
           ? `
@@ -480,9 +480,9 @@ const servicePorts = (nodePorts: boolean) => `  ports:
       {{- end }}`
           : ''
       }
-    - name: grpc
+    - name: ${portNames.grpc}
       port: {{ .Values.ports.grpc | toJson }}
-      targetPort: grpc
+      targetPort: ${portNames.grpc}
       protocol: TCP${
         nodePorts
           ? `
@@ -583,10 +583,10 @@ spec:
   ingress:
     {{- if $np.allowExternal }}
     - ports:
-${tcpPorts('        ', 'http', 'grpc')}
+${tcpPorts('        ', portNames.http, portNames.grpc)}
     {{- else }}
     - ports:
-${tcpPorts('        ', 'http', 'grpc')}
+${tcpPorts('        ', portNames.http, portNames.grpc)}
       from:
         - podSelector:
             matchLabels: {{ include "engram.clientLabel" . }}
@@ -604,13 +604,13 @@ ${tcpPorts('        ', 'http', 'grpc')}
         {{- end }}
     {{- if or .Values.monitoring.scrapeAnnotations (include "engram.serviceMonitorEnabled" .) }}
     - ports:
-${tcpPorts('        ', 'http')}
+${tcpPorts('        ', portNames.http)}
       from:
         - {{- include "engram.podsOf" $np.prometheus | nindent 10 }}
     {{- end }}
     {{- if and .Values.ingress.enabled $np.ingressController.namespace }}
     - ports:
-${tcpPorts('        ', 'http')}
+${tcpPorts('        ', portNames.http)}
       from:
         - {{- include "engram.podsOf" $np.ingressController | nindent 10 }}
     {{- end }}
@@ -738,7 +738,7 @@ spec:
               service:
                 name: {{ $fullname | quote }}
                 port:
-                  name: http
+                  name: ${portNames.http}
           {{- end }}
     {{- end }}
 {{- end }}
@@ -781,7 +781,7 @@ spec:
       {{- include "engram.selectorLabels" . | nindent 6 }}
       ${serviceRoleLabel}: client
   endpoints:
-    - port: http
+    - port: ${portNames.http}
       path: {{ .Values.runtime.metricsPath | quote }}
       interval: {{ $monitor.interval | quote }}
       scrapeTimeout: {{ $monitor.scrapeTimeout | quote }}

@@ -1,4 +1,4 @@
-export { commonLabels, configMapKey, objectNames, selectorLabels } from './names';
+export { commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
 export {
   claimTemplate,
   configChecksumAnnotation,

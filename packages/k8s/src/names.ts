@@ -23,6 +23,9 @@ export function objectNames(model: EngramDeployModel) {
   } as const;
 }
 
+/** Names of the container's ports, which Services, probes, the NetworkPolicy and the Ingress refer to. */
+export const portNames = { http: 'http', grpc: 'grpc' } as const;
+
 /** The ConfigMap key that holds Engram's config.toml. */
 export const configMapKey = 'engram.toml';
 

@@ -18,7 +18,7 @@ import type {
 } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { claimTemplate } from './render-statefulset';
-import { asKubernetes, commonLabels, configMapKey, objectNames, selectorLabels } from './names';
+import { asKubernetes, commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
 
 export const packageName = '@engram/k8s';
 
@@ -27,8 +27,8 @@ export const serviceRoleLabel = 'engram/service-role';
 
 function servicePorts(model: EngramDeployModel, nodePorts = false): ServicePort[] {
   const ports: ServicePort[] = [
-    { name: 'http', port: model.ports.http, targetPort: 'http', protocol: 'TCP' },
-    { name: 'grpc', port: model.ports.grpc, targetPort: 'grpc', protocol: 'TCP' },
+    { name: portNames.http, port: model.ports.http, targetPort: portNames.http, protocol: 'TCP' },
+    { name: portNames.grpc, port: model.ports.grpc, targetPort: portNames.grpc, protocol: 'TCP' },
   ];
   if (nodePorts) {
     const fixed = model.service.nodePorts;
@@ -156,8 +156,8 @@ export const namespaceNameLabel = 'kubernetes.io/metadata.name';
  */
 export function renderNetworkPolicy(model: EngramDeployModel): NetworkPolicy {
   const { networkPolicy } = model;
-  const http = { port: 'http', protocol: 'TCP' };
-  const ports = [http, { port: 'grpc', protocol: 'TCP' }];
+  const http = { port: portNames.http, protocol: 'TCP' };
+  const ports = [http, { port: portNames.grpc, protocol: 'TCP' }];
   const egress: NetworkPolicyEgressRule[] = [];
   if (networkPolicy.allowDnsEgress) {
     egress.push({
@@ -273,7 +273,7 @@ export function renderHttpsRedirectMiddleware(model: EngramDeployModel): Traefik
 }
 
 function ingressRules(model: EngramDeployModel): NonNullable<Ingress['spec']>['rules'] {
-  const service = { name: objectNames(model).clientService, port: { name: 'http' } };
+  const service = { name: objectNames(model).clientService, port: { name: portNames.http } };
   return model.ingress.hosts.map((host) => ({
     host: host.host,
     http: { paths: host.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service } })) },
@@ -347,7 +347,7 @@ export function renderServiceMonitor(model: EngramDeployModel): ServiceMonitor {
       selector: { matchLabels: { ...selectorLabels(model), [serviceRoleLabel]: 'client' } },
       endpoints: [
         {
-          port: 'http',
+          port: portNames.http,
           path: model.runtime.metricsPath,
           interval: serviceMonitor.interval,
           scrapeTimeout: serviceMonitor.scrapeTimeout,

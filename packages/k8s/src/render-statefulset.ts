@@ -20,7 +20,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1';
-import { asKubernetes, commonLabels, configMapKey, objectNames, selectorLabels } from './names';
+import { asKubernetes, commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
 
 type ProbeTimings = EngramDeployModel['probes']['startup'];
 
@@ -30,7 +30,7 @@ export const configChecksumAnnotation = 'checksum/config';
 function probe(path: string, timings: ProbeTimings): Probe | undefined {
   if (!timings.enabled) return undefined;
   const { enabled: _enabled, ...rest } = timings;
-  return { httpGet: { path, port: 'http' }, ...rest };
+  return { httpGet: { path, port: portNames.http }, ...rest };
 }
 
 function quantities(set: EngramDeployModel['resources']['requests']): Record<string, string> | undefined {
@@ -115,8 +115,8 @@ export function engramContainer(model: EngramDeployModel, mounts: VolumeMount[])
     command: [runtime.binaryPath],
     args: startArguments(model),
     ports: [
-      { name: 'http', containerPort: model.ports.http, protocol: 'TCP' },
-      { name: 'grpc', containerPort: model.ports.grpc, protocol: 'TCP' },
+      { name: portNames.http, containerPort: model.ports.http, protocol: 'TCP' },
+      { name: portNames.grpc, containerPort: model.ports.grpc, protocol: 'TCP' },
     ],
     env,
     startupProbe: probe(runtime.health.startupPath, probes.startup),

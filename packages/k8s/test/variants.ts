@@ -59,4 +59,15 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
     },
     podDisruptionBudget: { maxUnavailable: null, minAvailable: 0 },
   },
+  'renamed release in its own namespace': {
+    name: 'memory-store',
+    kubernetes: { namespace: 'knowledge' },
+    ingress: {
+      enabled: true,
+      hosts: [{ host: 'memory.example.com' }],
+      tls: [{ secretName: 'memory-tls', hosts: ['memory.example.com'] }],
+    },
+    networkPolicy: { ingressController: { namespace: 'ingress-nginx' } },
+    monitoring: { serviceMonitor: { enabled: true } },
+  },
 };

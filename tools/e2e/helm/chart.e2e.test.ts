@@ -1,12 +1,9 @@
 import {
-  loadConfig,
   normalize,
   renderEngramToml,
   type EngramDeployConfig,
-  type EngramDeployModel,
 } from '@engram/config-schema';
 import { chartFiles, chartSections } from '@engram/helm';
-import { renderSlices } from '@engram/k8s';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +14,7 @@ import { admits, closedByDefault, verdicts } from '../../../packages/k8s/test/ne
 import { restrictedViolations } from '../../../packages/k8s/test/pod-security';
 import { modelVariants } from '../../../packages/k8s/test/variants';
 import { chartDirectory, helm, kubeVersion } from '../support/helm';
-import { run, workspaceRoot } from '../support/process';
+import { run } from '../support/process';
 import { checkovCounts, scan } from '../support/scanners';
 
 const scratch = mkdtempSync(join(tmpdir(), 'engram-helm-'));
@@ -260,59 +257,6 @@ function withoutPaths(values: unknown, paths: string[]): unknown {
     if (node) delete node[last];
   }
   return copy;
-}
-
-/**
- * Holds the chart's objects to @engram/k8s's for the same model: equal apart from Helm-only labels and
- * annotations, the release namespace, the config checksum (digests of different texts), the test hook,
- * and the example TLS Secret (the chart leaves the Ingress's certificate to the operator or cert-manager).
- */
-function expectEquivalent(chartObjects: K8sObject[], model: EngramDeployModel, name = 'default'): void {
-  const raw = Object.values(renderSlices(model))
-    .filter((slice) => slice.applied)
-    .flatMap((slice) => slice.objects as K8sObject[])
-    .filter((object) => object.kind !== 'Namespace');
-  const chart = chartObjects.filter((object) => !object.metadata.annotations?.['helm.sh/hook']);
-
-  const helmOnlyLabels = ['helm.sh/chart', 'app.kubernetes.io/managed-by'];
-  const helmOnlyAnnotations = ['checksum/config', 'helm.sh/resource-policy'];
-  const comparable = (object: K8sObject) => {
-    const copy = structuredClone(object);
-    const strip = (metadata?: {
-      labels?: Record<string, string>;
-      annotations?: Record<string, string>;
-      namespace?: string;
-    }) => {
-      if (!metadata) return;
-      for (const label of helmOnlyLabels) delete metadata.labels?.[label];
-      for (const annotation of helmOnlyAnnotations) delete metadata.annotations?.[annotation];
-      delete metadata.namespace;
-      // checkov suppressions: compared as a set of reasons (numbering differs), without the
-      // Helm-only one for the release namespace.
-      const annotations = metadata.annotations ?? {};
-      const reasons = Object.keys(annotations)
-        .filter((k) => k.startsWith('checkov.io/skip'))
-        .map((k) => {
-          const reason = annotations[k] as string;
-          delete annotations[k];
-          return reason;
-        })
-        .filter((reason) => !reason.startsWith('CKV_K8S_21='))
-        .sort();
-      if (reasons.length) annotations['checkov.io/skip'] = reasons.join('\n');
-      if (metadata.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
-    };
-    strip(copy.metadata);
-    strip(copy.spec?.template?.metadata);
-    if (copy.kind === 'ConfigMap')
-      copy.data['engram.toml'] = parseToml(copy.data['engram.toml'], { integersAsBigInt: true });
-    if (copy.kind === 'Secret') copy.stringData = Object.keys(copy.stringData ?? {});
-    return copy;
-  };
-  const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
-  const sorted = (list: K8sObject[]) => list.map(comparable).sort((a, b) => key(a).localeCompare(key(b)));
-  expect(sorted(chart).map(key), name).toEqual(sorted(raw).map(key));
-  expect(sorted(chart), name).toEqual(sorted(raw));
 }
 
 describe('the generated Helm chart with the real helm', () => {
@@ -566,30 +510,6 @@ describe('the generated Helm chart with the real helm', () => {
       '/health',
     ]);
     expect(ingress.metadata.annotations?.['traefik.ingress.kubernetes.io/router.entrypoints']).toBe('websecure');
-  });
-
-  it('renders the same objects as @engram/k8s for the default model, apart from Helm-only metadata', () => {
-    const model = loadConfig(join(workspaceRoot, 'deployments/engram.deploy.yaml'));
-    const result = template(chartDirectory);
-    expect(result.status, result.stderr).toBe(0);
-    expectEquivalent(objects(result.stdout), model);
-  });
-
-  it('renders the same objects as @engram/k8s for every model variant, apart from Helm-only metadata', () => {
-    for (const [name, config] of Object.entries(modelVariants)) {
-      const result = template(
-        chartDirectory,
-        '-f',
-        valuesFile(`equivalent-${name}`, chartValuesOf(structuredClone(config))),
-        '--api-versions',
-        'monitoring.coreos.com/v1/ServiceMonitor',
-        // Installed where the model's manifests go (a Traefik Middleware is named by its namespace).
-        '--namespace',
-        normalize(structuredClone(config)).kubernetes.namespace,
-      );
-      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
-      expectEquivalent(objects(result.stdout), normalize(structuredClone(config)), name);
-    }
   });
 
   it('never changes an immutable StatefulSet field across chart versions, app versions and values', () => {
