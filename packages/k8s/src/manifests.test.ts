@@ -376,9 +376,9 @@ describe('the Ingress', () => {
 describe('the committed deployments/kubernetes tree (golden files)', () => {
   it('is exactly what the default model renders', () => {
     const model = loadConfig(join(workspaceRoot, 'deployments/engram.deploy.yaml'));
-    for (const file of kubernetesFiles(model, join(workspaceRoot, 'deployments/kubernetes'))) {
+    for (const file of kubernetesFiles(model, 'deployments/kubernetes')) {
       if (file.content === null) continue;
-      expect(readFileSync(file.path, 'utf8'), file.path).toBe(file.content);
+      expect(readFileSync(join(workspaceRoot, file.path), 'utf8'), file.path).toBe(file.content);
     }
   });
 });

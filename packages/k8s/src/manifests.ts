@@ -111,7 +111,11 @@ export function renderSliceFile(slice: Slice, model: EngramDeployModel): string 
   return `${generatedHeader(packageName, '#', model)}${documents.map((doc) => `---\n${doc}`).join('')}`;
 }
 
-export function renderKustomization(model: EngramDeployModel, slices: Record<SliceName, Slice>): string {
+export function renderKustomization(
+  model: EngramDeployModel,
+  slices: Record<SliceName, Slice>,
+  directory: string,
+): string {
   const resources = Object.values(slices)
     .filter((slice) => slice.applied && slice.objects.length)
     .map((slice) => slice.file);
@@ -121,7 +125,7 @@ export function renderKustomization(model: EngramDeployModel, slices: Record<Sli
     namespace: model.kubernetes.namespace,
     resources,
   };
-  return `${generatedHeader(packageName, '#', model)}# Apply with: kubectl apply -k deployments/kubernetes\n${stringify(kustomization, { lineWidth: 0 })}`;
+  return `${generatedHeader(packageName, '#', model)}# Apply with: kubectl apply -k ${directory}\n${stringify(kustomization, { lineWidth: 0 })}`;
 }
 
 /** Files of the given slices (or all, with the kustomization); `null` content means "remove the file". */
@@ -140,7 +144,7 @@ export function kubernetesFiles(
       applied: slice.applied,
     };
   });
-  if (!only) files.push({ path: `${directory}/kustomization.yaml`, content: renderKustomization(model, slices) });
+  if (!only) files.push({ path: `${directory}/kustomization.yaml`, content: renderKustomization(model, slices, directory) });
   return files;
 }
 
