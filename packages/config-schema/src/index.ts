@@ -21,6 +21,16 @@ export {
 } from './tree';
 export { generatedHeader, regenerateCommand, regeneratingGenerators } from './generated-header';
 export { engramTomlData, renderEngramToml } from './render-engram-toml';
+export {
+  applies,
+  contractEnv,
+  contractToml,
+  modelValue,
+  type Condition,
+  type EnvFromModel,
+  type ModelPath,
+  type TomlFromModel,
+} from './runtime-contract';
 export { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv, type EnvVar } from './render-container-env';
 export {
   builderImage,

@@ -1,4 +1,5 @@
 import type { EngramDeployModel } from './normalize';
+import { applies, contractEnv, modelValue } from './runtime-contract';
 
 /**
  * Environment variables the real engram binary reads (engram-runtime-contract.md). The renderer
@@ -26,20 +27,9 @@ export interface EnvVar {
   value: string;
 }
 
-/** The Engram container's environment, in a stable order. */
+/** The Engram container's environment, in a stable order: the rows of the runtime contract that apply. */
 export function renderContainerEnv(model: EngramDeployModel): EnvVar[] {
-  const { runtime } = model;
-  const env: EnvVar[] = [
-    { name: 'ENGRAM_DATA_DIR', value: runtime.dataDir },
-    { name: 'ENGRAM_HTTP_BIND', value: model.engram.server.httpBind },
-    { name: 'ENGRAM_PID_PATH', value: runtime.pidPath },
-    { name: 'ENGRAM_CONSOLIDATION_ALERT_LOG', value: runtime.consolidationAlertLog },
-    { name: 'XDG_CONFIG_HOME', value: runtime.configHome },
-    { name: 'TMPDIR', value: runtime.tmpDir },
-  ];
-  if (runtime.allocator.largeOsPages) env.push({ name: 'MIMALLOC_LARGE_OS_PAGES', value: '1' });
-  if (runtime.allocator.reserveHugeOsPages > 0) {
-    env.push({ name: 'MIMALLOC_RESERVE_HUGE_OS_PAGES', value: String(runtime.allocator.reserveHugeOsPages) });
-  }
-  return env;
+  return contractEnv
+    .filter((row) => applies(model, row))
+    .map((row) => ({ name: row.name, value: row.value ?? String(modelValue(model, row.from)) }));
 }

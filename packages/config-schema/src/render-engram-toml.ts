@@ -1,6 +1,7 @@
 import { stringify } from 'smol-toml';
 import { generatedHeader } from './generated-header';
 import type { EngramDeployModel } from './normalize';
+import { applies, contractToml, modelValue } from './runtime-contract';
 
 type TomlTable = Record<string, unknown>;
 
@@ -21,24 +22,17 @@ function mergeTables(base: TomlTable, extra: TomlTable): TomlTable {
   return merged;
 }
 
-/** The data of Engram's config.toml: only sections and keys the server reads, then `engram.extra`. */
+/** The data of Engram's config.toml: the contract's keys that apply, then `engram.extra` over them. */
 export function engramTomlData(model: EngramDeployModel): TomlTable {
-  const { server, featureFlags, memorySpaces, security, persistence, extra } = model.engram;
-  const securityTable: TomlTable = { auth_mode: security.authMode };
-  if (security.apiKeysStoragePath) securityTable.api_keys = { storage_path: security.apiKeysStoragePath };
-  const modelled: TomlTable = {
-    server: { http_bind: server.httpBind },
-    feature_flags: { spreading_api_beta: featureFlags.spreadingApiBeta },
-    memory_spaces: { default_space: memorySpaces.defaultSpace, bootstrap_spaces: [...memorySpaces.bootstrapSpaces] },
-    security: securityTable,
-    persistence: {
-      data_root: model.runtime.dataDir,
-      hot_capacity: persistence.hotCapacity,
-      warm_capacity: persistence.warmCapacity,
-      cold_capacity: persistence.coldCapacity,
-    },
-  };
-  return mergeTables(modelled, structuredClone(extra) as TomlTable);
+  const modelled: TomlTable = {};
+  for (const row of contractToml.filter((row) => applies(model, row))) {
+    const keys = row.key.split('.');
+    const leaf = keys.pop()!;
+    let table = modelled;
+    for (const key of keys) table = (table[key] ??= {}) as TomlTable;
+    table[leaf] = structuredClone(modelValue(model, row.from));
+  }
+  return mergeTables(modelled, structuredClone(model.engram.extra) as TomlTable);
 }
 
 /** Engram's config.toml, read from `$XDG_CONFIG_HOME/engram/config.toml`. */

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { normalize } from './normalize';
+import { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv } from './render-container-env';
+import { engramTomlData } from './render-engram-toml';
+import { applies, contractEnv, contractToml, modelValue } from './runtime-contract';
+
+const defaults = normalize({});
+
+describe('the runtime contract', () => {
+  it('names only model fields that exist', () => {
+    for (const row of [...contractEnv, ...contractToml]) expect(() => modelValue(defaults, row.from), row.from).not.toThrow();
+    expect(() => modelValue(defaults, 'runtime.noSuchField')).toThrow(/names runtime.noSuchField, which the model does not have/);
+  });
+
+  it('sets only variables the engram binary reads', () => {
+    for (const { name } of contractEnv)
+      expect((engramReadsEnv as readonly string[]).includes(name) || name.startsWith(engramReadsEnvPrefix), name).toBe(true);
+  });
+
+  it('gives each variable and each TOML key once', () => {
+    const names = contractEnv.map((row) => row.name);
+    const keys = contractToml.map((row) => row.key);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('applies a conditional row only when its field says so', () => {
+    const hugePages = contractEnv.find((row) => row.name === 'MIMALLOC_RESERVE_HUGE_OS_PAGES')!;
+    expect(applies(defaults, hugePages)).toBe(false);
+    const reserving = normalize({ runtime: { allocator: { reserveHugeOsPages: 4 } } });
+    expect(applies(reserving, hugePages)).toBe(true);
+    expect(renderContainerEnv(reserving)).toContainEqual({ name: 'MIMALLOC_RESERVE_HUGE_OS_PAGES', value: '4' });
+    expect(renderContainerEnv(normalize({ runtime: { allocator: { largeOsPages: true } } }))).toContainEqual({
+      name: 'MIMALLOC_LARGE_OS_PAGES',
+      value: '1',
+    });
+  });
+
+  it('places every TOML row at its dotted key, and the extra table over them', () => {
+    const model = normalize({ engram: { extra: { server: { workers: 4 } } } });
+    const data = engramTomlData(model) as Record<string, any>;
+    for (const row of contractToml.filter((row) => applies(model, row)))
+      expect(row.key.split('.').reduce((table, key) => table?.[key], data), row.key).toEqual(modelValue(model, row.from));
+    expect(data.server).toEqual({ http_bind: model.engram.server.httpBind, workers: 4 });
+    expect(data.security.api_keys).toBeUndefined();
+  });
+});
