@@ -9,7 +9,7 @@ import { join, sep } from 'node:path';
  * They read values shaped like the deployment model and produce the objects @engram/k8s renders;
  * the equivalence test holds `helm template` against those objects.
  */
-export const staticChartDirectory = join(__dirname, 'generators', 'chart', 'files');
+const staticChartDirectory = join(__dirname, 'generators', 'chart', 'files');
 
 /** The static chart files, as paths relative to the chart directory (with `/`) and their text. */
 export function staticChartFiles(): { path: string; content: string }[] {
