@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const workspaceRoot = join(__dirname, '..', '..');
@@ -43,7 +43,7 @@ describe.each(packages)('the @engram/%s tarball', (name) => {
   it('holds nothing else: no tests, TypeScript sources, fixtures or build info', () => {
     const unexpected = files.filter(
       (file) =>
-        !/^(package\.json|README\.md|LICENSE|generators\.json|migrations\.json|dist\/.+\.(js|d\.ts|json)|schema\/[^/]+\.schema\.json)$/.test(
+        !/^(package\.json|README\.md|LICENSE|generators\.json|migrations\.json|dist\/.+\.(js|d\.ts|json)|dist\/generators\/[^/]+\/files\/.+|schema\/[^/]+\.schema\.json)$/.test(
           file,
         ) || /\.test\.|tsbuildinfo|fixtures/.test(file),
     );
@@ -59,4 +59,14 @@ describe.each(packages)('the @engram/%s tarball', (name) => {
 
 it('the model schema ships with @engram/config-schema', () => {
   expect(packedFiles('config-schema')).toContain('schema/engram-deploy.schema.json');
+});
+
+it('the chart template files ship with @engram/helm, where chartFiles reads them', () => {
+  const files = packedFiles('helm');
+  const templates = join(workspaceRoot, 'packages', 'helm', 'src', 'generators', 'chart', 'files');
+  const sources = (readdirSync(templates, { recursive: true }) as string[])
+    .filter((path) => statSync(join(templates, path)).isFile())
+    .map((path) => `dist/generators/chart/files/${path.split(sep).join('/')}`);
+  expect(sources).toContain('dist/generators/chart/files/templates/statefulset.yaml');
+  for (const file of sources) expect(files).toContain(file);
 });

@@ -117,7 +117,7 @@ localhostProfile: {{ .Values.security.seccompLocalhostProfile | quote }}
 {{- define "engram.probe" -}}
 httpGet:
   path: {{ .path | quote }}
-  port: http
+  port: {{ include "engram.portNames.http" . }}
 initialDelaySeconds: {{ .probe.initialDelaySeconds | toJson }}
 periodSeconds: {{ .probe.periodSeconds | toJson }}
 timeoutSeconds: {{ .probe.timeoutSeconds | toJson }}
