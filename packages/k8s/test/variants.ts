@@ -69,5 +69,8 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
     },
     networkPolicy: { ingressController: { namespace: 'ingress-nginx' } },
     monitoring: { serviceMonitor: { enabled: true } },
+    // The conditional rows of the runtime contract, switched on.
+    runtime: { allocator: { largeOsPages: true, reserveHugeOsPages: 2 } },
+    engram: { security: { apiKeysStoragePath: '/var/lib/engram/api-keys' } },
   },
 };

@@ -200,21 +200,3 @@ storageClassName: {{ $class | quote }}
 {{- end }}
 {{- end }}
 
-{{/* Engram's config.toml: only the sections the server reads, then engram.extra. */}}
-{{- define "engram.configToml" -}}
-{{- $e := .Values.engram }}
-{{- $security := dict "auth_mode" $e.security.authMode }}
-{{- if $e.security.apiKeysStoragePath }}
-{{- $_ := set $security "api_keys" (dict "storage_path" $e.security.apiKeysStoragePath) }}
-{{- end }}
-{{- $config := dict
-  "server" (dict "http_bind" $e.server.httpBind)
-  "feature_flags" (dict "spreading_api_beta" $e.featureFlags.spreadingApiBeta)
-  "memory_spaces" (dict "default_space" $e.memorySpaces.defaultSpace "bootstrap_spaces" $e.memorySpaces.bootstrapSpaces)
-  "security" $security
-  "persistence" (dict "data_root" .Values.runtime.dataDir "hot_capacity" $e.persistence.hotCapacity "warm_capacity" $e.persistence.warmCapacity "cold_capacity" $e.persistence.coldCapacity) }}
-{{- include "engram.tomlMerge" (dict "into" $config "from" (deepCopy $e.extra)) }}
-{{- $holder := dict "v" $config }}
-{{- include "engram.tomlIntegers" $holder }}
-{{- toToml $holder.v }}
-{{- end }}
