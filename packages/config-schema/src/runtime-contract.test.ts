@@ -30,6 +30,11 @@ describe('the runtime contract', () => {
     const reserving = normalize({ runtime: { allocator: { reserveHugeOsPages: 4 } } });
     expect(applies(reserving, hugePages)).toBe(true);
     expect(renderContainerEnv(reserving)).toContainEqual({ name: 'MIMALLOC_RESERVE_HUGE_OS_PAGES', value: '4' });
+    expect(renderContainerEnv(defaults).map((variable) => variable.name)).not.toContain('MIMALLOC_PURGE_DELAY');
+    expect(renderContainerEnv(normalize({ runtime: { allocator: { purgeDelayMs: 250 } } }))).toContainEqual({
+      name: 'MIMALLOC_PURGE_DELAY',
+      value: '250',
+    });
     expect(renderContainerEnv(normalize({ runtime: { allocator: { largeOsPages: true } } }))).toContainEqual({
       name: 'MIMALLOC_LARGE_OS_PAGES',
       value: '1',

@@ -41,6 +41,7 @@ export const contractEnv: readonly EnvFromModel[] = [
   { name: 'TMPDIR', from: 'runtime.tmpDir' },
   { name: 'MIMALLOC_LARGE_OS_PAGES', from: 'runtime.allocator.largeOsPages', when: 'set', value: '1' },
   { name: 'MIMALLOC_RESERVE_HUGE_OS_PAGES', from: 'runtime.allocator.reserveHugeOsPages', when: 'positive' },
+  { name: 'MIMALLOC_PURGE_DELAY', from: 'runtime.allocator.purgeDelayMs', when: 'positive' },
 ];
 
 /** The keys of config.toml that the model sets; `engram.extra` is merged over them. */

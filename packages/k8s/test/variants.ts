@@ -70,7 +70,7 @@ export const modelVariants: Record<string, EngramDeployConfig> = {
     networkPolicy: { ingressController: { namespace: 'ingress-nginx' } },
     monitoring: { serviceMonitor: { enabled: true } },
     // The conditional rows of the runtime contract, switched on.
-    runtime: { allocator: { largeOsPages: true, reserveHugeOsPages: 2 } },
+    runtime: { allocator: { largeOsPages: true, reserveHugeOsPages: 2, purgeDelayMs: 250 } },
     engram: { security: { apiKeysStoragePath: '/var/lib/engram/api-keys' } },
   },
 };

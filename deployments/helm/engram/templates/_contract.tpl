@@ -29,6 +29,10 @@
 - name: MIMALLOC_RESERVE_HUGE_OS_PAGES
   value: {{ .Values.runtime.allocator.reserveHugeOsPages | quote }}
 {{- end }}
+{{- if gt (int .Values.runtime.allocator.purgeDelayMs) 0 }}
+- name: MIMALLOC_PURGE_DELAY
+  value: {{ .Values.runtime.allocator.purgeDelayMs | quote }}
+{{- end }}
 {{- end }}
 {{- define "engram.configToml" -}}
 {{- $config := dict }}

@@ -247,6 +247,10 @@ export interface EngramDeployConfig {
        * MIMALLOC_RESERVE_HUGE_OS_PAGES: GiB of 1 GiB huge pages reserved at start. Containers rarely have them: keep 0 unless the node is set up for it.
        */
       reserveHugeOsPages?: number;
+      /**
+       * MIMALLOC_PURGE_DELAY: milliseconds the allocator waits before returning freed memory to the operating system. A longer delay trades resident memory for fewer system calls under bursts of writes. 0 keeps the allocator's own default (10 ms).
+       */
+      purgeDelayMs?: number;
     };
     /**
      * HTTP paths of Engram's health endpoints.
