@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 export const generatorListPath = 'tools/deployment-generators.json';
 export const examplesDirectory = 'examples';
 export const modelFileName = 'engram.deploy.yaml';
-/** Where every generator writes by default; an example's output goes to examples/<name>/ instead. */
 /** Where the default model's outputs go, and where each lands for an example: deployments/x → examples/<name>/x. */
 const exampleOutputRoots: [string, string][] = [
   ['deployments/', ''],

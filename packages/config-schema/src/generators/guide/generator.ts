@@ -1,4 +1,4 @@
-import type { Tree } from 'nx/src/devkit-exports';
+import type { Tree } from '@nx/devkit';
 import { defaultConfigPath } from '../../load-config';
 import { renderProductionGuide } from '../../render-guide';
 import { readModelFromTree, workspacePath } from '../../tree';

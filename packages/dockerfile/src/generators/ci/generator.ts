@@ -1,4 +1,4 @@
-import { joinPathFragments, type Tree } from 'nx/src/devkit-exports';
+import { joinPathFragments, type Tree } from '@nx/devkit';
 import {
   readModelFromTree,
   workspacePath,
