@@ -121,6 +121,9 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
   let publishedBeforeChartRegistry: Result;
   /** Where `pnpm release` pushes the chart. */
   let chartRegistry: string;
+  /** The model's appVersion and the generated chart's files when the release ran. */
+  let releasedAppVersion: string;
+  let releasedChart: Record<string, string>;
   const reference: Record<'default' | 'nonDefault', Record<string, string>> = { default: {}, nonDefault: {} };
 
   beforeAll(async () => {
@@ -155,6 +158,8 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
 
     // What this repository generates: its own deployments/ and docs/ for the default model (the
     // check proves they are what its generators write), then the same generators for another model.
+    releasedAppVersion = parse(readFileSync(join(source, 'deployments/engram.deploy.yaml'), 'utf8')).appVersion;
+    releasedChart = filesUnder(join(source, 'deployments/helm/engram'), join(source, 'deployments/helm/engram'));
     const nx = (args: string[]) => runOk('pnpm', ['exec', 'nx', ...args], { cwd: source, env: { ...process.env, NX_DAEMON: 'false' } });
     nx(['sync:check']);
     reference.default = generatedFiles(source);
@@ -245,12 +250,11 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     ]);
     expect(pull.status, pull.stderr).toBe(0);
     const chart = parse(readFileSync(join(pulled, 'engram/Chart.yaml'), 'utf8'));
-    const model = parse(readFileSync(join(source, 'deployments/engram.deploy.yaml'), 'utf8'));
     expect(chart.version).toBe(releasedVersion);
-    expect(chart.appVersion).toBe(model.appVersion);
+    expect(chart.appVersion).toBe(releasedAppVersion);
     // Everything but the version is the chart this repository generates.
     const released = filesUnder(join(pulled, 'engram'), join(pulled, 'engram'));
-    const expected = filesUnder(join(source, 'deployments/helm/engram'), join(source, 'deployments/helm/engram'));
+    const expected = releasedChart;
     expect(Object.keys(released).sort()).toEqual(Object.keys(expected).sort());
     for (const path of Object.keys(expected))
       if (path !== 'Chart.yaml') expect(released[path], path).toBe(expected[path]);
