@@ -1,4 +1,4 @@
-import { dashboardPanels, generatedHeader, scrapeJob, type EngramDeployModel } from '@engram/config-schema';
+import { dashboardPanels, generatedHeader, metricsPath, scrapeJob, type EngramDeployModel } from '@engram/config-schema';
 
 export { dashboardPanels };
 import { stringify } from 'yaml';
@@ -18,7 +18,7 @@ export function renderPrometheusConfig(model: EngramDeployModel): string {
     scrape_configs: [
       {
         job_name: scrapeJob,
-        metrics_path: model.runtime.metricsPath,
+        metrics_path: metricsPath(model),
         static_configs: [{ targets: [`${network.alias}:${model.ports.http}`], labels: { service: model.name } }],
       },
     ],

@@ -22,13 +22,29 @@ export {
 export { generatedHeader, regenerateCommand, regeneratingGenerators } from './generated-header';
 export { engramTomlData, renderEngramToml } from './render-engram-toml';
 export {
+  adminPaths,
   applies,
+  commonLabels,
+  configMapKey,
   contractEnv,
+  contractMetricsEndpoint,
+  contractProbes,
+  contractStartArguments,
   contractToml,
+  engramMetricFamilies,
+  metricsPath,
   modelValue,
+  objectNames,
+  portNames,
+  selectorLabels,
+  serviceRoleLabel,
+  startArguments,
+  type ArgumentFromModel,
   type Condition,
   type EnvFromModel,
+  type MetricMeaning,
   type ModelPath,
+  type ProbeFromModel,
   type TomlFromModel,
 } from './runtime-contract';
 export { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv, type EnvVar } from './render-container-env';
@@ -42,7 +58,6 @@ export {
   monitoringImage,
   parseImageReference,
   runtimeBaseImage,
-  startArguments,
   type ImageParts,
 } from './runtime-profile';
 export { layoutFor, type BareMetalLayout } from './bare-metal-layout';
@@ -50,7 +65,6 @@ export { dockerCpus, dockerMemory, parseCpuQuantity, parseMemoryQuantity } from 
 export { initGenerator } from './generators/init/generator';
 export { docsGenerator } from './generators/docs/generator';
 export { renderConfigurationReference } from './render-reference';
-export { engramMetricFamilies, type MetricMeaning } from './metrics';
 export { dashboardPanels, scrapeJob, type DashboardPanel } from './metrics';
 export { shellCommand, shellQuote } from './shell';
 export {

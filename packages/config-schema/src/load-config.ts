@@ -131,7 +131,6 @@ export function parseConfigText(text: string, options: LoadOptions = {}): { data
   return { data, issues: [] };
 }
 
-/** Parses, validates and normalizes the text of a model; throws ConfigValidationError listing every issue. */
 const modelSources = new WeakMap<EngramDeployModel, string>();
 
 /** The workspace file a generator read the model from (generated headers name it); the default path otherwise. */
@@ -145,6 +144,7 @@ export function recordModelSource(model: EngramDeployModel, source: string): Eng
   return model;
 }
 
+/** Parses, validates and normalizes the text of a model; throws ConfigValidationError listing every issue. */
 export function modelFromText(text: string, source: string, options: LoadOptions = {}): EngramDeployModel {
   const parsed = parseConfigText(text, options);
   if (parsed.issues.length) throw new ConfigValidationError(source, parsed.issues);

@@ -1,9 +1,10 @@
 import { layoutFor } from './bare-metal-layout';
-import { dashboardPanels, engramMetricFamilies, scrapeJob } from './metrics';
+import { dashboardPanels, scrapeJob } from './metrics';
 import type { EngramDeployModel } from './normalize';
 import { dockerCpus, dockerMemory } from './quantity';
 import { renderContainerEnv } from './render-container-env';
-import { configFilePath, engramImage, startArguments } from './runtime-profile';
+import { engramMetricFamilies, startArguments } from './runtime-contract';
+import { configFilePath, engramImage } from './runtime-profile';
 import { shellCommand, shellQuote } from './shell';
 
 /** Engram's embedding width: every remembered memory carries one vector of this many numbers. */

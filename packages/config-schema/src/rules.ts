@@ -4,6 +4,7 @@ import type { EngramDeployConfig } from './generated/engram-deploy-config';
 import { describeGiven, type ConfigIssue } from './issues';
 import type { EngramDeployModel } from './normalize';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity';
+import { adminPaths, contractEnv, contractToml, objectNames } from './runtime-contract';
 
 type Rule = (model: EngramDeployModel, given: EngramDeployConfig) => ConfigIssue[];
 
@@ -544,13 +545,10 @@ const exposureIsDeliberate: Rule = (model) => {
   return issues;
 };
 
-/** Admin routes of Engram's HTTP API that no Ingress may ever reach. */
-const unroutablePaths = ['/shutdown', '/metrics'] as const;
-
 /** Why an Ingress path would reach an admin route, or undefined when it cannot. */
 function routesAdminSurface(path: string): string | undefined {
   if (path === '/') return 'routes every path, /shutdown and /metrics included';
-  for (const admin of unroutablePaths) {
+  for (const admin of adminPaths) {
     if (isWithin(path, admin)) return `is ${admin} or below it`;
     // A character prefix, not only a path-element one: controllers differ on how they match.
     if (admin.startsWith(path)) return `is a prefix of ${admin}, so it could route it`;
@@ -785,18 +783,7 @@ const restrictedPodSecurity: Rule = (model) => {
 };
 
 /** config.toml keys the model sets itself; `engram.extra` may not set them a second time. */
-const modelledTomlKeys: Record<string, string> = {
-  'server.http_bind': 'engram.server.httpBind',
-  'feature_flags.spreading_api_beta': 'engram.featureFlags.spreadingApiBeta',
-  'memory_spaces.default_space': 'engram.memorySpaces.defaultSpace',
-  'memory_spaces.bootstrap_spaces': 'engram.memorySpaces.bootstrapSpaces',
-  'security.auth_mode': 'engram.security.authMode',
-  'security.api_keys.storage_path': 'engram.security.apiKeysStoragePath',
-  'persistence.data_root': 'runtime.dataDir',
-  'persistence.hot_capacity': 'engram.persistence.hotCapacity',
-  'persistence.warm_capacity': 'engram.persistence.warmCapacity',
-  'persistence.cold_capacity': 'engram.persistence.coldCapacity',
-};
+const modelledTomlKeys: Record<string, string> = Object.fromEntries(contractToml.map((row) => [row.key, row.from]));
 
 const extraTomlIsUnambiguous: Rule = (model) => {
   const issues: ConfigIssue[] = [];
@@ -827,16 +814,7 @@ const extraTomlIsUnambiguous: Rule = (model) => {
 };
 
 /** Environment the model sets on the Engram container; extra env may not override it. */
-const modelledEnv: Record<string, string> = {
-  ENGRAM_DATA_DIR: 'runtime.dataDir',
-  ENGRAM_HTTP_BIND: 'engram.server.httpBind',
-  ENGRAM_PID_PATH: 'runtime.pidPath',
-  ENGRAM_CONSOLIDATION_ALERT_LOG: 'runtime.consolidationAlertLog',
-  XDG_CONFIG_HOME: 'runtime.configHome',
-  TMPDIR: 'runtime.tmpDir',
-  MIMALLOC_LARGE_OS_PAGES: 'runtime.allocator.largeOsPages',
-  MIMALLOC_RESERVE_HUGE_OS_PAGES: 'runtime.allocator.reserveHugeOsPages',
-};
+const modelledEnv: Record<string, string> = Object.fromEntries(contractEnv.map((row) => [row.name, row.from]));
 
 const extrasDoNotShadowModel: Rule = (model) => {
   const issues: ConfigIssue[] = [];
@@ -853,7 +831,8 @@ const extrasDoNotShadowModel: Rule = (model) => {
       );
     }
   });
-  const builtInVolumes = ['data', 'config', 'tmp'];
+  const { dataVolume, configVolume, tmpVolume } = objectNames(model);
+  const builtInVolumes: string[] = [dataVolume, configVolume, tmpVolume];
   const volumeNames = new Set<string>();
   model.kubernetes.extraVolumes.forEach((volume, index) => {
     const name = String(volume.name);

@@ -1,20 +1,43 @@
 import { describe, expect, it } from 'vitest';
+import { everyOptionConfig } from '../test/helpers';
 import { normalize } from './normalize';
+import { validate } from './validate';
 import { engramReadsEnv, engramReadsEnvPrefix, renderContainerEnv } from './render-container-env';
 import { engramTomlData } from './render-engram-toml';
-import { applies, contractEnv, contractToml, modelValue } from './runtime-contract';
+import {
+  applies,
+  contractEnv,
+  contractMetricsEndpoint,
+  contractProbes,
+  contractStartArguments,
+  contractToml,
+  modelValue,
+  objectNames,
+  startArguments,
+} from './runtime-contract';
 
 const defaults = normalize({});
 
 describe('the runtime contract', () => {
   it('names only model fields that exist', () => {
-    for (const row of [...contractEnv, ...contractToml]) expect(() => modelValue(defaults, row.from), row.from).not.toThrow();
-    expect(() => modelValue(defaults, 'runtime.noSuchField')).toThrow(/names runtime.noSuchField, which the model does not have/);
+    const paths = [
+      ...[...contractEnv, ...contractToml].map((row) => row.from),
+      ...contractStartArguments.flatMap((row) => ('list' in row ? [row.list] : [row.flag, row.from])),
+      ...contractProbes.flatMap((row) => [row.path, row.timings]),
+      contractMetricsEndpoint.path,
+      contractMetricsEndpoint.port,
+    ];
+    for (const path of paths) expect(() => modelValue(defaults, path), path).not.toThrow();
+    expect(() => modelValue(defaults, 'runtime.noSuchField')).toThrow(
+      /names runtime.noSuchField, which the model does not have/,
+    );
   });
 
   it('sets only variables the engram binary reads', () => {
     for (const { name } of contractEnv)
-      expect((engramReadsEnv as readonly string[]).includes(name) || name.startsWith(engramReadsEnvPrefix), name).toBe(true);
+      expect((engramReadsEnv as readonly string[]).includes(name) || name.startsWith(engramReadsEnvPrefix), name).toBe(
+        true,
+      );
   });
 
   it('gives each variable and each TOML key once', () => {
@@ -45,8 +68,46 @@ describe('the runtime contract', () => {
     const model = normalize({ engram: { extra: { server: { workers: 4 } } } });
     const data = engramTomlData(model) as Record<string, any>;
     for (const row of contractToml.filter((row) => applies(model, row)))
-      expect(row.key.split('.').reduce((table, key) => table?.[key], data), row.key).toEqual(modelValue(model, row.from));
+      expect(
+        row.key.split('.').reduce((table, key) => table?.[key], data),
+        row.key,
+      ).toEqual(modelValue(model, row.from));
     expect(data.server).toEqual({ http_bind: model.engram.server.httpBind, workers: 4 });
     expect(data.security.api_keys).toBeUndefined();
+  });
+
+  it('starts Engram with the real flags, the log level before the subcommand', () => {
+    expect(startArguments(normalize({}))).toEqual(['--log-level=info', 'start', '--port=7432', '--grpc-port=50051']);
+    expect(startArguments(normalize(everyOptionConfig()))).toEqual([
+      '--log-level=debug',
+      'start',
+      '--port=8432',
+      '--grpc-port=50052',
+      '--quiet-banner',
+    ]);
+  });
+
+  it("probes on the model's paths, with an HTTP path and the timings of each probe", () => {
+    for (const row of contractProbes) {
+      expect(String(modelValue(defaults, row.path))).toMatch(/^\//);
+      expect(modelValue(defaults, row.timings)).toHaveProperty('enabled');
+    }
+    expect(contractProbes.map((row) => row.probe)).toEqual(['startup', 'liveness', 'readiness']);
+  });
+
+  it('is what validation holds extras against: no extra env or TOML key and no extra volume may shadow a row', () => {
+    const model = {
+      kubernetes: {
+        extraEnv: contractEnv.map((row) => ({ name: row.name, value: 'x' })),
+        extraVolumes: [{ name: objectNames(defaults).tmpVolume, emptyDir: {} }],
+      },
+      engram: { extra: { persistence: { hot_capacity: 1 } } },
+    };
+    const issues = validate(model).issues.map((issue) => issue.path);
+    contractEnv.forEach((_, index) =>
+      expect(issues, contractEnv[index]!.name).toContain(`kubernetes.extraEnv[${index}].name`),
+    );
+    expect(issues).toContain('kubernetes.extraVolumes[0].name');
+    expect(issues).toContain('engram.extra.persistence.hot_capacity');
   });
 });

@@ -10,21 +10,9 @@ import {
   monitoringImage,
   parseImageReference,
   runtimeBaseImage,
-  startArguments,
 } from './runtime-profile';
 
 describe('runtime profile', () => {
-  it('starts Engram with the real flags, the log level before the subcommand', () => {
-    expect(startArguments(normalize({}))).toEqual(['--log-level=info', 'start', '--port=7432', '--grpc-port=50051']);
-    expect(startArguments(normalize(everyOptionConfig()))).toEqual([
-      '--log-level=debug',
-      'start',
-      '--port=8432',
-      '--grpc-port=50052',
-      '--quiet-banner',
-    ]);
-  });
-
   it('checks health with a command that has real exit semantics', () => {
     expect(healthCheckCommand(normalize({}))).toEqual(['/usr/local/bin/engram', 'space', 'list']);
   });

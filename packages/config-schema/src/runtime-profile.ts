@@ -5,22 +5,6 @@ export function configFilePath(model: EngramDeployModel): string {
   return `${model.runtime.configHome}/${model.runtime.configFile}`;
 }
 
-/**
- * Arguments after the binary that start the server, e.g.
- * `--log-level=info start --port=7432 --grpc-port=50051`: the log level is a global flag and
- * must come before the subcommand.
- */
-export function startArguments(model: EngramDeployModel): string[] {
-  const { flags, logLevel, startCommand, extraArgs } = model.runtime;
-  return [
-    `${flags.logLevel}=${logLevel}`,
-    ...startCommand,
-    `${flags.httpPort}=${model.ports.http}`,
-    `${flags.grpcPort}=${model.ports.grpc}`,
-    ...extraArgs,
-  ];
-}
-
 /** Exec-form health check: the binary and its arguments (no shell in the image). */
 export function healthCheckCommand(model: EngramDeployModel): string[] {
   return [model.runtime.binaryPath, ...model.runtime.healthCheck.command];

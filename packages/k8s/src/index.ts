@@ -1,4 +1,12 @@
-export { commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
+// Names and labels are the runtime contract's (@engram/config-schema); they stay part of this package's API.
+export {
+  commonLabels,
+  configMapKey,
+  objectNames,
+  portNames,
+  selectorLabels,
+  serviceRoleLabel,
+} from '@engram/config-schema';
 export {
   claimTemplate,
   configChecksumAnnotation,

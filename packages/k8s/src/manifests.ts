@@ -1,6 +1,6 @@
 import { generatedHeader, type EngramDeployModel, type RenderedFile } from '@engram/config-schema';
 import { stringify } from 'yaml';
-import { asKubernetes } from './names';
+import { asKubernetes } from './as-kubernetes';
 import {
   configChecksum,
   packageName,

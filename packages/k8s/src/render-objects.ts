@@ -1,4 +1,14 @@
-import { renderEngramToml, type EngramDeployModel } from '@engram/config-schema';
+import {
+  commonLabels,
+  configMapKey,
+  metricsPath,
+  objectNames,
+  portNames,
+  renderEngramToml,
+  selectorLabels,
+  serviceRoleLabel,
+  type EngramDeployModel,
+} from '@engram/config-schema';
 import { createHash } from 'node:crypto';
 import type {
   ConfigMap,
@@ -18,12 +28,9 @@ import type {
 } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { claimTemplate } from './render-statefulset';
-import { asKubernetes, commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
+import { asKubernetes } from './as-kubernetes';
 
 export const packageName = '@engram/k8s';
-
-/** Tells the two Services apart, so a ServiceMonitor scrapes each pod once (through the client Service). */
-export const serviceRoleLabel = 'engram/service-role';
 
 function servicePorts(model: EngramDeployModel, nodePorts = false): ServicePort[] {
   const ports: ServicePort[] = [
@@ -348,7 +355,7 @@ export function renderServiceMonitor(model: EngramDeployModel): ServiceMonitor {
       endpoints: [
         {
           port: portNames.http,
-          path: model.runtime.metricsPath,
+          path: metricsPath(model),
           interval: serviceMonitor.interval,
           scrapeTimeout: serviceMonitor.scrapeTimeout,
         },

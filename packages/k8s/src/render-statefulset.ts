@@ -1,7 +1,15 @@
 import {
+  commonLabels,
   configFilePath,
+  configMapKey,
+  contractProbes,
   engramImage,
+  metricsPath,
+  modelValue,
+  objectNames,
+  portNames,
   renderContainerEnv,
+  selectorLabels,
   startArguments,
   type EngramDeployModel,
 } from '@engram/config-schema';
@@ -20,7 +28,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1';
-import { asKubernetes, commonLabels, configMapKey, objectNames, portNames, selectorLabels } from './names';
+import { asKubernetes } from './as-kubernetes';
 
 type ProbeTimings = EngramDeployModel['probes']['startup'];
 
@@ -104,7 +112,7 @@ function volumesAndMounts(model: EngramDeployModel): { volumes: Volume[]; mounts
 }
 
 export function engramContainer(model: EngramDeployModel, mounts: VolumeMount[]): Container {
-  const { runtime, probes, resources } = model;
+  const { runtime, resources } = model;
   const env: EnvVar[] = [...renderContainerEnv(model), ...asKubernetes<EnvVar[]>(model.kubernetes.extraEnv)];
   const requests = quantities(resources.requests);
   const limits = quantities(resources.limits);
@@ -119,9 +127,12 @@ export function engramContainer(model: EngramDeployModel, mounts: VolumeMount[])
       { name: portNames.grpc, containerPort: model.ports.grpc, protocol: 'TCP' },
     ],
     env,
-    startupProbe: probe(runtime.health.startupPath, probes.startup),
-    livenessProbe: probe(runtime.health.livenessPath, probes.liveness),
-    readinessProbe: probe(runtime.health.readinessPath, probes.readiness),
+    ...Object.fromEntries(
+      contractProbes.map((row) => [
+        `${row.probe}Probe`,
+        probe(String(modelValue(model, row.path)), modelValue(model, row.timings) as ProbeTimings),
+      ]),
+    ),
     resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) },
     securityContext: containerSecurityContext(model),
     volumeMounts: mounts,
@@ -153,7 +164,7 @@ function podAnnotations(model: EngramDeployModel, configChecksum: string): Recor
   if (model.monitoring.scrapeAnnotations) {
     annotations['prometheus.io/scrape'] = 'true';
     annotations['prometheus.io/port'] = String(model.ports.http);
-    annotations['prometheus.io/path'] = model.runtime.metricsPath;
+    annotations['prometheus.io/path'] = metricsPath(model);
   }
   return { ...annotations, ...model.kubernetes.podAnnotations };
 }
@@ -168,7 +179,9 @@ function scannerSuppressions(model: EngramDeployModel): { annotations?: Record<s
     reasons.push('CKV_K8S_43=The image is pinned by a release tag; set image.digest in the model to pin by digest');
   }
   if (model.image.pullPolicy !== 'Always') {
-    reasons.push('CKV_K8S_15=Release tags are immutable, so IfNotPresent avoids a registry round trip on every restart; image.pullPolicy sets Always');
+    reasons.push(
+      'CKV_K8S_15=Release tags are immutable, so IfNotPresent avoids a registry round trip on every restart; image.pullPolicy sets Always',
+    );
   }
   if (!reasons.length) return {};
   return { annotations: Object.fromEntries(reasons.map((reason, index) => [`checkov.io/skip${index + 1}`, reason])) };

@@ -8,6 +8,7 @@
 {{- define "engram.configMapKey" -}}engram.toml{{- end }}
 {{- define "engram.serviceRoleLabel" -}}engram/service-role{{- end }}
 {{- define "engram.defaultIngressPaths" -}}[{"path":"/api/v1/memories","pathType":"Prefix"},{"path":"/api/v1/spaces","pathType":"Prefix"},{"path":"/api/v1/system/health","pathType":"Exact"},{"path":"/health","pathType":"Exact"}]{{- end }}
+{{- define "engram.metricsPath" -}}{{ .Values.runtime.metricsPath }}{{- end }}
 {{- define "engram.env" -}}
 - name: ENGRAM_DATA_DIR
   value: {{ .Values.runtime.dataDir | quote }}
@@ -32,6 +33,31 @@
 {{- if gt (int .Values.runtime.allocator.purgeDelayMs) 0 }}
 - name: MIMALLOC_PURGE_DELAY
   value: {{ .Values.runtime.allocator.purgeDelayMs | quote }}
+{{- end }}
+{{- end }}
+{{- define "engram.args" -}}
+- {{ printf "%s=%v" .Values.runtime.flags.logLevel .Values.runtime.logLevel | quote }}
+{{- range .Values.runtime.startCommand }}
+- {{ . | quote }}
+{{- end }}
+- {{ printf "%s=%v" .Values.runtime.flags.httpPort .Values.ports.http | quote }}
+- {{ printf "%s=%v" .Values.runtime.flags.grpcPort .Values.ports.grpc | quote }}
+{{- range .Values.runtime.extraArgs }}
+- {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- define "engram.probes" -}}
+{{- if .Values.probes.startup.enabled }}
+startupProbe:
+  {{- include "engram.probe" (dict "path" .Values.runtime.health.startupPath "probe" .Values.probes.startup) | nindent 2 }}
+{{- end }}
+{{- if .Values.probes.liveness.enabled }}
+livenessProbe:
+  {{- include "engram.probe" (dict "path" .Values.runtime.health.livenessPath "probe" .Values.probes.liveness) | nindent 2 }}
+{{- end }}
+{{- if .Values.probes.readiness.enabled }}
+readinessProbe:
+  {{- include "engram.probe" (dict "path" .Values.runtime.health.readinessPath "probe" .Values.probes.readiness) | nindent 2 }}
 {{- end }}
 {{- end }}
 {{- define "engram.configToml" -}}
