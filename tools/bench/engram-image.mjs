@@ -5,8 +5,9 @@
 //     engram-cli and in engram-core, as ratios of the cold build;
 //   - the image size split into runtime base, binary, copied libraries and anything else;
 //   - docker run to readiness, and readiness minus the binary's own time to listen;
-//   - remember and search throughput in the hardened container against the same binary run with
-//     none of the container's isolation or limits (host network, no cgroup limits), same client.
+//   - remember and search throughput in the hardened container, through its published port and on
+//     its bridge address, against the same binary run with none of the container's isolation or
+//     limits (host network, no cgroup limits), same client.
 // Needs the Docker harness and an Engram workspace (ENGRAM_SOURCE_DIR, or ../shared/engram-upstream):
 //   bash tools/docker/ensure.sh && node tools/bench/engram-image.mjs [--keep-cache | --runtime-only]
 // --keep-cache skips the prune (the "cold" figure is then whatever the cache holds). The prune
@@ -176,7 +177,40 @@ cpSync(engramSource(), context, {
   filter: (p) => !/\/target(\/|$)/.test(p),
 });
 cpSync(join(workspaceRoot, 'deployments'), join(context, 'deployments'), { recursive: true });
-const containers = ['engram-bench-hardened', 'engram-bench-host'];
+const containers = ['engram-bench-hardened', 'engram-bench-bridged', 'engram-bench-host'];
+
+/** Starts the image hardened as the generated docker run does; returns its published port and bridge address. */
+function startHardened(name) {
+  sh('docker', [
+    'run',
+    '--detach',
+    '--name',
+    name,
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--cpus',
+    '2',
+    '--memory',
+    '4g',
+    '--publish',
+    '127.0.0.1::7432',
+    tag,
+  ]);
+  return {
+    port: sh('docker', ['port', name, '7432/tcp']).stdout.trim().split(':').pop(),
+    address: sh('docker', [
+      'inspect',
+      '--format',
+      '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+      name,
+    ]).stdout.trim(),
+  };
+}
 const percent = (a, b) => `${((100 * a) / b).toFixed(1)} %`;
 
 /** Rebuild figures as ratios of the first build, which is cold unless the cache was kept. */
@@ -216,29 +250,9 @@ try {
 
   // Start-up: the first 200 from readiness seen from the host, against the binary's own "HTTP
   // server listening" log line (both after docker run returned).
-  const [hardened, host] = containers;
+  const [hardened, bridged, host] = containers;
   const runStarted = Date.now();
-  sh('docker', [
-    'run',
-    '--detach',
-    '--name',
-    hardened,
-    '--read-only',
-    '--tmpfs',
-    '/tmp',
-    '--cap-drop',
-    'ALL',
-    '--security-opt',
-    'no-new-privileges',
-    '--cpus',
-    '2',
-    '--memory',
-    '4g',
-    '--publish',
-    '127.0.0.1::7432',
-    tag,
-  ]);
-  const port = sh('docker', ['port', hardened, '7432/tcp']).stdout.trim().split(':').pop();
+  const { port } = startHardened(hardened);
   const readyAt = await waitReady(`http://127.0.0.1:${port}/api/v1/system/health`);
   const startedAt = Date.parse(sh('docker', ['inspect', '--format', '{{.State.StartedAt}}', hardened]).stdout.trim());
   const logs = sh('docker', ['logs', '--timestamps', hardened]);
@@ -246,6 +260,13 @@ try {
   const listeningAt = listening ? Date.parse(listening.split(' ')[0]) : Number.NaN;
   const inContainer = await throughput(`http://127.0.0.1:${port}`, 'hardened');
   sh('docker', ['rm', '--force', hardened]);
+
+  // The same hardened container, reached on its bridge address instead of the published port: the
+  // difference between the two is the engine's port forwarding (docker-proxy), not the container.
+  const { address } = startHardened(bridged);
+  await waitReady(`http://${address}:7432/api/v1/system/health`);
+  const onBridge = await throughput(`http://${address}:7432`, 'bridged');
+  sh('docker', ['rm', '--force', bridged]);
 
   // The same binary with none of the isolation: host network, no seccomp, no limits, writable root.
   sh('docker', [
@@ -283,6 +304,8 @@ try {
     'ready after the binary listens (s)': ((readyAt - listeningAt) / 1000).toFixed(2),
     'remember/s hardened vs host': `${inContainer.remember.toFixed(0)} vs ${onHost.remember.toFixed(0)} (${percent(inContainer.remember, onHost.remember)})`,
     'search/s hardened vs host': `${inContainer.search.toFixed(0)} vs ${onHost.search.toFixed(0)} (${percent(inContainer.search, onHost.search)})`,
+    'remember/s hardened on its bridge address vs host': `${onBridge.remember.toFixed(0)} vs ${onHost.remember.toFixed(0)} (${percent(onBridge.remember, onHost.remember)})`,
+    'search/s hardened on its bridge address vs host': `${onBridge.search.toFixed(0)} vs ${onHost.search.toFixed(0)} (${percent(onBridge.search, onHost.search)})`,
   });
   console.log(
     `client: ${operations} operations per phase, ${concurrency} in flight; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
