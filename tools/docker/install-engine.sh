@@ -65,8 +65,10 @@ ensure_apt_packages() {
 
 engine_version() { docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null; }
 
-# live_pid FILE NAME: prints the pid in FILE when it is a running (not zombie) NAME.
-live_pid() {
+# daemon_pid FILE NAME: prints the pid in the pid file a daemon (dockerd, its containerd) wrote
+# itself, when it is a running (not zombie) NAME. The processes the harness spawns itself are
+# supervised by pid and start time instead (tools/kube/lib.sh: record_spawn, live_pid).
+daemon_pid() {
   local pid state
   pid=$(cat "$1" 2>/dev/null || true)
   [[ $pid =~ ^[0-9]+$ ]] || return 1
@@ -108,15 +110,15 @@ ensure_dockerd() {
   fi
   local start pid
   start=$(now)
-  if pid=$(live_pid /var/run/docker.pid dockerd); then
+  if pid=$(daemon_pid /var/run/docker.pid dockerd); then
     log "dockerd $pid is running but not answering yet: waiting for it"
     wait_for_engine "$pid" "$start"
     return
   fi
   # A killed dockerd (CI starts after everything left running was killed) leaves pid
   # files behind, and dockerd refuses to start while its file names a process.
-  live_pid /var/run/docker.pid dockerd >/dev/null || rm -f /var/run/docker.pid
-  live_pid /var/run/docker/containerd/containerd.pid containerd >/dev/null ||
+  daemon_pid /var/run/docker.pid dockerd >/dev/null || rm -f /var/run/docker.pid
+  daemon_pid /var/run/docker/containerd/containerd.pid containerd >/dev/null ||
     rm -f /var/run/docker/containerd/containerd.pid
   # These machines run no init system, so nothing starts the docker.io service: run
   # dockerd ourselves, detached with setsid so it outlives this script and its terminal.
