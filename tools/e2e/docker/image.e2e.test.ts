@@ -8,6 +8,7 @@ import {
   docker,
   engramContext,
   engramImage,
+  featureVariant,
   inspect,
   publishedPort,
   removeContainers,
@@ -196,7 +197,7 @@ describe('the real Engram image built from the generated Dockerfile', () => {
   });
 
   it('builds with the extra cargo feature the model offers, which the binary then has', () => {
-    const variant = 'localhost/engram:e2e-dns-discovery';
+    const variant = featureVariant.tag;
     // engram-cli checks this feature when it validates a config that asks for DNS discovery.
     const configDir = mkdtempSync(join(tmpdir(), 'engram-dns-config-'));
     // mkdtemp makes the folder 0700: the image's non-root user could not read the file in it,
@@ -222,7 +223,7 @@ describe('the real Engram image built from the generated Dockerfile', () => {
         '/check/config.toml',
       ]);
     try {
-      const build = buildImage({ tag: variant, buildArgs: { CARGO_FEATURES: 'cluster_discovery_dns' } });
+      const build = buildImage(featureVariant);
       console.log(`built ${variant} in ${build.seconds.toFixed(1)} s`);
       const missing = 'requires the cluster_discovery_dns feature';
       const withDefault = validate(image);
