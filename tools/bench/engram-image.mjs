@@ -7,7 +7,7 @@
 //   - docker run to readiness, and readiness minus the binary's own time to listen;
 //   - remember and search throughput in the hardened container, through its published port and on
 //     its bridge address, against the same binary run with none of the container's isolation or
-//     limits (host network, no cgroup limits), same client.
+//     limits (host network, no cgroup limits), same client; medians of BENCH_ROUNDS rounds (3).
 // Needs the Docker harness and an Engram workspace (ENGRAM_SOURCE_DIR, or ../shared/engram-upstream):
 //   bash tools/docker/ensure.sh && node tools/bench/engram-image.mjs [--keep-cache | --runtime-only]
 // --keep-cache skips the prune (the "cold" figure is then whatever the cache holds). The prune
@@ -40,6 +40,8 @@ const runtimeOnly = process.argv.includes('--runtime-only');
 /** Bounded client load: operations per phase and requests in flight. */
 const operations = Number(process.env.BENCH_OPERATIONS ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** Rounds of the throughput comparison; each runs every setup once, in a rotated order. */
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function sh(command, args, { allowFailure = false } = {}) {
   const started = performance.now();
@@ -258,39 +260,72 @@ try {
   const logs = sh('docker', ['logs', '--timestamps', hardened]);
   const listening = `${logs.stdout}${logs.stderr}`.split('\n').find((line) => /listening|Listening|serving/.test(line));
   const listeningAt = listening ? Date.parse(listening.split(' ')[0]) : Number.NaN;
-  const inContainer = await throughput(`http://127.0.0.1:${port}`, 'hardened');
   sh('docker', ['rm', '--force', hardened]);
 
-  // The same hardened container, reached on its bridge address instead of the published port: the
-  // difference between the two is the engine's port forwarding (docker-proxy), not the container.
-  const { address } = startHardened(bridged);
-  await waitReady(`http://${address}:7432/api/v1/system/health`);
-  const onBridge = await throughput(`http://${address}:7432`, 'bridged');
-  sh('docker', ['rm', '--force', bridged]);
-
-  // The same binary with none of the isolation: host network, no seccomp, no limits, writable root.
-  sh('docker', [
-    'run',
-    '--detach',
-    '--name',
-    host,
-    '--network',
-    'host',
-    '--security-opt',
-    'seccomp=unconfined',
-    // A fresh named volume takes the ownership of the image's /data, as in the hardened run.
-    '--volume',
-    `${host}-data:/data`,
-    tag,
-    '--log-level=info',
-    'start',
-    '--port=27432',
-    '--grpc-port=27051',
-  ]);
-  await waitReady('http://127.0.0.1:27432/api/v1/system/health');
-  const onHost = await throughput('http://127.0.0.1:27432', 'host');
-  sh('docker', ['rm', '--force', host]);
-  sh('docker', ['volume', 'rm', `${host}-data`]);
+  // Throughput, in rounds: each round starts every setup afresh, in a rotated order, so that
+  // neither the order nor a slow moment of the disk favours one of them; medians are compared.
+  const setups = {
+    // The hardened container through its published port, as clients on the host reach it.
+    hardened: async () => {
+      const started = startHardened(hardened);
+      await waitReady(`http://127.0.0.1:${started.port}/api/v1/system/health`);
+      const result = await throughput(`http://127.0.0.1:${started.port}`, 'hardened');
+      sh('docker', ['rm', '--force', hardened]);
+      return result;
+    },
+    // The same, on its bridge address: the difference from the above is the engine's port
+    // forwarding (docker-proxy), not the container.
+    bridged: async () => {
+      const started = startHardened(bridged);
+      await waitReady(`http://${started.address}:7432/api/v1/system/health`);
+      const result = await throughput(`http://${started.address}:7432`, 'bridged');
+      sh('docker', ['rm', '--force', bridged]);
+      return result;
+    },
+    // The same binary with none of the isolation: host network, no seccomp, no limits.
+    host: async () => {
+      sh('docker', [
+        'run',
+        '--detach',
+        '--name',
+        host,
+        '--network',
+        'host',
+        '--security-opt',
+        'seccomp=unconfined',
+        // A fresh named volume takes the ownership of the image's /data, as in the hardened run.
+        '--volume',
+        `${host}-data:/data`,
+        tag,
+        '--log-level=info',
+        'start',
+        '--port=27432',
+        '--grpc-port=27051',
+      ]);
+      await waitReady('http://127.0.0.1:27432/api/v1/system/health');
+      const result = await throughput('http://127.0.0.1:27432', 'host');
+      sh('docker', ['rm', '--force', host]);
+      sh('docker', ['volume', 'rm', `${host}-data`]);
+      return result;
+    },
+  };
+  const names = Object.keys(setups);
+  const samples = Object.fromEntries(names.map((name) => [name, { remember: [], search: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      const result = await setups[name]();
+      samples[name].remember.push(result.remember);
+      samples[name].search.push(result.search);
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const compare = (name, phase) => {
+    const mine = median(samples[name][phase]);
+    const base = median(samples.host[phase]);
+    const spread = (values) => values.map((v) => v.toFixed(0)).join('/');
+    return `${mine.toFixed(0)} vs ${base.toFixed(0)} (${percent(mine, base)}; rounds ${spread(samples[name][phase])} vs ${spread(samples.host[phase])})`;
+  };
 
   console.table({
     ...builds,
@@ -302,13 +337,13 @@ try {
     'docker run to ready (s)': ((readyAt - runStarted) / 1000).toFixed(2),
     'container start to binary listening (s)': ((listeningAt - startedAt) / 1000).toFixed(2),
     'ready after the binary listens (s)': ((readyAt - listeningAt) / 1000).toFixed(2),
-    'remember/s hardened vs host': `${inContainer.remember.toFixed(0)} vs ${onHost.remember.toFixed(0)} (${percent(inContainer.remember, onHost.remember)})`,
-    'search/s hardened vs host': `${inContainer.search.toFixed(0)} vs ${onHost.search.toFixed(0)} (${percent(inContainer.search, onHost.search)})`,
-    'remember/s hardened on its bridge address vs host': `${onBridge.remember.toFixed(0)} vs ${onHost.remember.toFixed(0)} (${percent(onBridge.remember, onHost.remember)})`,
-    'search/s hardened on its bridge address vs host': `${onBridge.search.toFixed(0)} vs ${onHost.search.toFixed(0)} (${percent(onBridge.search, onHost.search)})`,
+    'remember/s hardened (published port) vs host, median': compare('hardened', 'remember'),
+    'search/s hardened (published port) vs host, median': compare('hardened', 'search'),
+    'remember/s hardened (bridge address) vs host, median': compare('bridged', 'remember'),
+    'search/s hardened (bridge address) vs host, median': compare('bridged', 'search'),
   });
   console.log(
-    `client: ${operations} operations per phase, ${concurrency} in flight; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `client: ${operations} operations per phase, ${concurrency} in flight, ${rounds} rounds; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
 } finally {
   clearInterval(keepAlive);
