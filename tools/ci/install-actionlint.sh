@@ -7,7 +7,11 @@
 #
 # Layout: ${ENGRAM_DEPLOY_CACHE:-~/.cache/engram-deploy}/ci/actionlint-<version>/actionlint
 # Needs Go (go on PATH or /usr/local/go/bin/go); the build log goes to ci/logs/actionlint.log.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
+
+# shellcheck source=../go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../go-build.sh"
 
 ACTIONLINT_VERSION=v1.7.12
 
@@ -20,21 +24,14 @@ if [[ -x $dest ]]; then
   exit 0
 fi
 
-if command -v go >/dev/null 2>&1; then
-  go=$(command -v go)
-elif [[ -x /usr/local/go/bin/go ]]; then
-  go=/usr/local/go/bin/go
-else
-  echo 'tools/ci/install-actionlint.sh: needs Go to build actionlint (go on PATH or /usr/local/go/bin/go)' >&2
-  exit 1
-fi
+go=$(find_go)
 
 mkdir -p "$prefix/logs"
 tmp=$(mktemp -d "$prefix/.build-actionlint.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 printf 'actionlint: building %s with %s (log: %s)\n' "$ACTIONLINT_VERSION" "$("$go" env GOVERSION)" "$prefix/logs/actionlint.log" >&2
 # The version stamp is what `actionlint -version` prints, as in upstream's release build.
-if ! CGO_ENABLED=0 GOBIN=$tmp nice -n 10 "$go" install -trimpath \
+if ! CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC GOBIN=$tmp nice -n 10 "$go" install -trimpath \
   -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" \
   "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >"$prefix/logs/actionlint.log" 2>&1; then
   tail -n 20 "$prefix/logs/actionlint.log" >&2

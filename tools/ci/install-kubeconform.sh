@@ -11,11 +11,14 @@
 # Layout: ${ENGRAM_DEPLOY_CACHE:-~/.cache/engram-deploy}/ci/
 #   kubeconform-<version>/kubeconform
 #   kubeconform-schemas/v<release>-standalone-strict/<kind>-<group>-<version>.json
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 KUBECONFORM_VERSION=v0.8.0
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../go-build.sh
+source "$here/../go-build.sh"
 cache_root=${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}
 prefix=$cache_root/ci
 bin_dir=$prefix/kubeconform-$KUBECONFORM_VERSION
@@ -26,21 +29,14 @@ schemas=$prefix/kubeconform-schemas
   exit 2
 }
 
-if command -v go >/dev/null 2>&1; then
-  go=$(command -v go)
-elif [[ -x /usr/local/go/bin/go ]]; then
-  go=/usr/local/go/bin/go
-else
-  echo 'tools/ci/install-kubeconform.sh: needs Go (go on PATH or /usr/local/go/bin/go)' >&2
-  exit 1
-fi
+go=$(find_go)
 mkdir -p "$prefix/logs" "$schemas"
 
 if [[ ! -x $bin_dir/kubeconform ]]; then
   tmp=$(mktemp -d "$prefix/.build-kubeconform.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   printf 'kubeconform: building %s (log: %s)\n' "$KUBECONFORM_VERSION" "$prefix/logs/kubeconform.log" >&2
-  if ! CGO_ENABLED=0 GOBIN=$tmp nice -n 10 "$go" install -trimpath -ldflags '-s -w' \
+  if ! CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC GOBIN=$tmp nice -n 10 "$go" install -trimpath -ldflags '-s -w' \
     "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" >"$prefix/logs/kubeconform.log" 2>&1; then
     tail -n 20 "$prefix/logs/kubeconform.log" >&2
     echo "tools/ci/install-kubeconform.sh: building kubeconform $KUBECONFORM_VERSION failed" >&2

@@ -13,6 +13,8 @@ set -euo pipefail
 LOG_TAG=install-engine
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../go-build.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../go-build.sh"
 
 # The buildx and Compose v2 CLI plugins come prebuilt from Debian trixie's docker-buildx and
 # docker-compose packages (static binaries that need only glibc): building them from the Go
@@ -148,16 +150,6 @@ check_cli() {
   report checked "docker CLI" "$(command -v docker) $client, talking API $api"
 }
 
-go_cmd() {
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    printf '/usr/local/go/bin/go\n'
-  else
-    die "Go is needed to build the Dockerfile frontend from the Go module proxy"
-  fi
-}
-
 # build_go_binary NAME VERSION MODULE PACKAGE LDFLAGS TAGS: prints the path of a cached
 # binary, building it from the Go module proxy the first time. The cache is keyed by
 # version, so bumping a pin above builds the new release and keeps the old one.
@@ -170,7 +162,7 @@ build_go_binary() {
     return
   fi
   local go start tmpdir logfile="$CACHE/logs/build-$name-$version.log"
-  go=$(go_cmd)
+  go=$(find_go)
   start=$(now)
   tmpdir=$(mktemp -d "$RUN_TMP/$name.XXXXXX")
   log "building $name $version from $module (log: $logfile)"
@@ -180,7 +172,7 @@ build_go_binary() {
   # go.mod has replace or exclude directives (Compose and BuildKit have them). Then:
   # download the module, copy it out of the read-only module cache and build in the copy,
   # which honours its go.mod exactly as the project's own build does.
-  if ! CGO_ENABLED=0 GOBIN="$tmpdir" "$go" install -trimpath -tags "$tags" -ldflags "$ldflags" \
+  if ! CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC GOBIN="$tmpdir" "$go" install -trimpath -tags "$tags" -ldflags "$ldflags" \
     "$module/$pkg@$version" >"$logfile" 2>&1; then
     if ! grep -q -E 'replace|exclude' "$logfile"; then
       tail -n 25 "$logfile" >&2
@@ -191,7 +183,7 @@ build_go_binary() {
     [[ -d $moddir ]] || die "go mod download $module@$version gave no directory"
     cp -R "$moddir" "$src"
     chmod -R u+w "$src"
-    (cd "$src" && CGO_ENABLED=0 "$go" build -trimpath -tags "$tags" -ldflags "$ldflags" \
+    (cd "$src" && CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC "$go" build -trimpath -tags "$tags" -ldflags "$ldflags" \
       -o "$tmpdir/$(basename "$pkg")" "./$pkg") >>"$logfile" 2>&1 || {
       tail -n 25 "$logfile" >&2
       die "building $name failed (log: $logfile)"

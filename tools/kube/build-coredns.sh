@@ -58,7 +58,7 @@ GO
 printf 'module engram.invalid/coredns\n\ngo 1.25\n' >"$work/go.mod"
 log "coredns $version: building (log: $logfile)"
 if ! (cd "$work" && timeout 1800 "$go_bin" get "github.com/coredns/coredns@$version" &&
-  timeout 1800 "$go_bin" build -trimpath -ldflags "-s -w" -o "$bin/coredns" .) >"$logfile" 2>&1; then
+  GOGC=$GO_BUILD_GOGC timeout 1800 "$go_bin" build -trimpath -ldflags "-s -w" -o "$bin/coredns" .) >"$logfile" 2>&1; then
   tail -n 25 "$logfile" >&2
   die "coredns $version: build failed; full log: $logfile"
 fi

@@ -48,7 +48,7 @@ build_from_copy() {
   if ! {
     src=$(go_module_dir "$module@$version") && [[ -n $src ]] &&
       cp -R "$src/." "$work/" && chmod -R u+w "$work" && (cd "$work" && "$adapt") &&
-      (cd "$work" && GOFLAGS=-mod=mod timeout 3600 nice -n 10 "$go_bin" build -trimpath \
+      (cd "$work" && GOFLAGS=-mod=mod GOGC=$GO_BUILD_GOGC timeout 3600 nice -n 10 "$go_bin" build -trimpath \
         -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$package")
   } >"$logfile" 2>&1; then
     tail -n 25 "$logfile" >&2

@@ -138,6 +138,7 @@ build_version() {
   log "$version: building ${missing[*]} (GOCACHE=$GOCACHE)"
   (
     cd "$work"
+    export GOGC=$GO_BUILD_GOGC
     # setsid: its own process group, so a timeout or an interrupt ends the compilers too.
     exec setsid "$go_bin" build -trimpath -tags selinux,notest,grpcnotrace \
       -ldflags "all=${ldflags# } -s -w" -o "$work/out/" "${pkgs[@]}"

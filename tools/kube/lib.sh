@@ -1,5 +1,9 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Helpers shared by the tools/kube scripts. Sourced, never run on its own.
+
+# find_go and GO_BUILD_GOGC.
+# shellcheck source=../go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../go-build.sh"
 
 # The Kubernetes releases we validate against: the newest patch of the newest minor the Go
 # module proxy serves, and the newest patch of the minor two releases older, so a manifest
@@ -89,18 +93,6 @@ port_base() { printf '%s\n' $((KUBE_PORT_BASE + $(kube_minor "$1") * 10)); }
 etcd_client_port() { printf '%s\n' $(($(port_base "$1") + 0)); }
 etcd_peer_port() { printf '%s\n' $(($(port_base "$1") + 1)); }
 apiserver_port() { printf '%s\n' $(($(port_base "$1") + 2)); }
-
-find_go() {
-  # /usr/local/go/bin is where the official toolchain lands, and it is not always on PATH
-  # in non-login shells.
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    printf '%s\n' /usr/local/go/bin/go
-  else
-    die "go not found: install Go >= the version k8s.io/kubernetes declares in its go.mod"
-  fi
-}
 
 # kubectl_for VERSION: the kubectl built with that release when there is one, since the
 # preinstalled kubectl may be several minors away from the server (outside the supported

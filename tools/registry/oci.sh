@@ -51,7 +51,7 @@ build() (
   log "registry $version: building (log: $logfile)"
   # The module has no replace directives, so `go install` builds it as released; the ldflags are
   # those of its own Makefile.
-  if ! CGO_ENABLED=0 GOBIN=$tmp GOCACHE=$root/go-build timeout 3600 nice -n 10 "$go_bin" install -trimpath \
+  if ! CGO_ENABLED=0 GOBIN=$tmp GOCACHE=$root/go-build GOGC=$GO_BUILD_GOGC timeout 3600 nice -n 10 "$go_bin" install -trimpath \
     -ldflags "-s -w -X $module/version.version=$version -X $module/version.mainpkg=$module" \
     "$module/cmd/registry@$version" >"$logfile" 2>&1; then
     rm -rf "$tmp"

@@ -11,6 +11,7 @@
 # Then `source tools/scanners/env.sh` puts the tools on PATH and sets the
 # variables that keep them offline. Progress goes to stderr; stdout stays
 # empty so the script can be used in pipelines and CI without noise.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 # Versions of the Go-built tools. Both are built from the Go module proxy
@@ -25,6 +26,8 @@ HELM_KUBE_LDFLAGS="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh
 HELM_BUILD_VARIANT="k8s1.37"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../go-build.sh
+source "$here/../go-build.sh"
 cache_root="${ENGRAM_DEPLOY_CACHE:-$HOME/.cache/engram-deploy}"
 cache="$cache_root/scanners"
 bin_dir="$cache/bin"
@@ -47,18 +50,6 @@ find_python() {
     }
   done
   die "python3 not found (set ENGRAM_SCANNERS_PYTHON)"
-}
-
-find_go() {
-  # /usr/local/go/bin is where the official toolchain lands but it is not
-  # always on PATH in non-login shells.
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  else
-    die "go not found (needed to build trivy and helm)"
-  fi
 }
 
 sha_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
@@ -114,7 +105,7 @@ build_go_tool() {
   tmp="$(mktemp -d "$cache/go/.build-$name.XXXXXX")"
   log "building $name $version with $("$go" env GOVERSION) (log: $log_dir/$name.log)"
   # CGO off gives a static binary like the upstream release builds.
-  if ! CGO_ENABLED=0 GOEXPERIMENT="$experiment" GOBIN="$tmp" \
+  if ! CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC GOEXPERIMENT="$experiment" GOBIN="$tmp" \
     "$go" install -trimpath -ldflags "$ldflags" "$pkg@$version" >"$log_dir/$name.log" 2>&1; then
     rm -rf "$tmp"
     tail -n 20 "$log_dir/$name.log" >&2
@@ -136,7 +127,7 @@ build_local_go_tool() {
     go="$(find_go)"
     tmp="$(mktemp -d "$cache/go/.build-$name.XXXXXX")"
     log "building $name with $("$go" env GOVERSION) (log: $log_dir/$name.log)"
-    if ! (cd "$src" && CGO_ENABLED=0 "$go" build -mod=readonly -buildvcs=false -trimpath -o "$tmp/$name" .) \
+    if ! (cd "$src" && CGO_ENABLED=0 GOGC=$GO_BUILD_GOGC "$go" build -mod=readonly -buildvcs=false -trimpath -o "$tmp/$name" .) \
       >"$log_dir/$name.log" 2>&1; then
       rm -rf "$tmp"
       tail -n 20 "$log_dir/$name.log" >&2
