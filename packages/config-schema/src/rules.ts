@@ -547,7 +547,7 @@ const exposureIsDeliberate: Rule = (model) => {
 
 /** Why an Ingress path would reach an admin route, or undefined when it cannot. */
 function routesAdminSurface(path: string): string | undefined {
-  if (path === '/') return 'routes every path, /shutdown and /metrics included';
+  if (path === '/') return `routes every path, ${adminPaths.join(' and ')} included`;
   for (const admin of adminPaths) {
     if (isWithin(path, admin)) return `is ${admin} or below it`;
     // A character prefix, not only a path-element one: controllers differ on how they match.
@@ -627,8 +627,8 @@ const ingressRoutesOnlyTheApi: Rule = (model) => {
         issues.push(
           issue(
             `${at}.path`,
-            `${reason}: the Ingress never routes /shutdown (it stops Engram, unauthenticated) or /metrics; list the API paths clients use`,
-            'an API path such as /api/v1/memories, not /, not under /shutdown or /metrics, and no prefix of either',
+            `${reason}: the Ingress never routes ${adminPaths.join(' or ')}, which Engram serves without authentication; list the API paths clients use`,
+            `an API path such as /api/v1/memories, not /, not under ${adminPaths.join(' or ')}, and no prefix of any`,
             entry.path,
           ),
         );
@@ -637,7 +637,7 @@ const ingressRoutesOnlyTheApi: Rule = (model) => {
         issues.push(
           issue(
             `${at}.pathType`,
-            'is refused: its matching is up to the controller (a regular expression for some), so the Ingress could route /shutdown or /metrics',
+            `is refused: its matching is up to the controller (a regular expression for some), so the Ingress could route ${adminPaths.join(' or ')}`,
             '"Prefix" or "Exact"',
             entry.pathType,
           ),

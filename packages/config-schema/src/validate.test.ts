@@ -445,7 +445,7 @@ describe('the Ingress path rule', () => {
         {
           path: 'ingress.hosts[0].paths[1].path',
           message: expect.stringMatching(reason),
-          expected: 'an API path such as /api/v1/memories, not /, not under /shutdown or /metrics, and no prefix of either',
+          expected: 'an API path such as /api/v1/memories, not /, not under /shutdown or /metrics, and no prefix of any',
           given: JSON.stringify(path),
         },
       ]);
