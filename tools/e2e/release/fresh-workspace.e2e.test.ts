@@ -12,7 +12,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { helmWithInput, registryGet, startOciRegistry, stopOciRegistry, type OciRegistry } from '../support/oci-registry';
+import { helmWithInput, registryGet, startOciRegistry, type OciRegistry } from '../support/oci-registry';
 import { run, runOk, workspaceRoot, type Result } from '../support/process';
 import { startLocalRegistry, type LocalRegistry } from '../support/registry';
 
@@ -142,7 +142,8 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     git(source, ['commit', '-q', '-am', `Version ${releasedVersion}`]);
 
     ociRegistry = startOciRegistry(scratch);
-    chartRegistry = `oci://${ociRegistry.address}/charts`;
+    // A repository of its own: oci-registry.e2e.test.ts pushes charts/engram to the same registry.
+    chartRegistry = `oci://${ociRegistry.address}/release-check/charts`;
     const releaseEnv = { ...registry.env, NX_DAEMON: 'false', PATH: `${scannersBin}:${process.env.PATH}` };
     withoutChartRegistry = run('pnpm', ['release'], { cwd: source, env: releaseEnv, timeoutSeconds: 600 });
     publishedBeforeChartRegistry = run('npm', ['view', '@engram/helm', 'version'], { env: registry.env });
@@ -170,7 +171,6 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
 
   afterAll(async () => {
     await registry?.stop();
-    if (ociRegistry) stopOciRegistry();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -228,7 +228,7 @@ describe('a release through a local registry into fresh Nx workspaces', () => {
     expect(pushedLine, published.stdout).not.toBeNull();
     expect(pushedLine?.[1]).toBe(`${chartRegistry}/engram:${releasedVersion}`);
     // The digest the release printed is the one the registry serves for that tag.
-    const manifest = registryGet(ociRegistry, `/v2/charts/engram/manifests/${releasedVersion}`, {
+    const manifest = registryGet(ociRegistry, `/v2/release-check/charts/engram/manifests/${releasedVersion}`, {
       accept: ['application/vnd.oci.image.manifest.v1+json'],
     });
     expect(manifest.status).toBe(200);

@@ -28,7 +28,7 @@ import {
 } from '../support/cluster';
 import { docker, engramImage } from '../support/docker';
 import { kubeVersion } from '../support/helm';
-import { registryGet, startOciRegistry, stopOciRegistry, type OciRegistry } from '../support/oci-registry';
+import { registryGet, startOciRegistry, type OciRegistry } from '../support/oci-registry';
 import { runOk, workspaceRoot, type Result } from '../support/process';
 import { scan } from '../support/scanners';
 
@@ -56,10 +56,8 @@ beforeAll(() => {
 
 afterAll(() => {
   const cluster = stopCluster();
-  const stopped = stopOciRegistry();
   rmSync(scratch, { recursive: true, force: true });
   if (cluster.status !== 0) throw new Error(`cluster.sh stop failed:\n${cluster.stderr}`);
-  if (stopped.status !== 0) throw new Error(`oci.sh stop failed:\n${stopped.stderr}`);
 });
 
 /** The repository's model with the Engram image pinned to the pushed digest, at a chart version. */

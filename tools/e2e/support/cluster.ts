@@ -1,18 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from './docker';
 import { EngramApi } from './engram-api';
-import { run, runOk, sleep, workspaceRoot, type Result } from './process';
+import { harnessCache, run, runOk, sleep, workspaceRoot, type Result } from './process';
 
 /** The single-node cluster of tools/kube/cluster.sh: its release, files and addresses. */
 export const clusterVersion = 'v1.35.4';
-const cache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
-const clusterRoot = process.env.ENGRAM_KUBE_CLUSTER_STATE_DIR ?? join(cache, 'kube', 'cluster');
+const clusterRoot = process.env.ENGRAM_KUBE_CLUSTER_STATE_DIR ?? join(harnessCache, 'kube', 'cluster');
 export const kubeconfig = join(clusterRoot, clusterVersion, 'kubeconfig');
 export const nodeDirectory = join(clusterRoot, 'node');
-const kubectlBinary = process.env.ENGRAM_KUBECTL ?? join(cache, 'kube', 'bin', clusterVersion, 'kubectl');
+const kubectlBinary = process.env.ENGRAM_KUBECTL ?? join(harnessCache, 'kube', 'bin', clusterVersion, 'kubectl');
 /** CoreDNS answers on the pods' bridge gateway (cluster.sh). */
 export const clusterDnsServer = '10.244.0.1';
 /** Built by tools/kube/images.sh: sh and curl for the chart's helm test pod. */

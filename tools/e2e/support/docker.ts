@@ -1,13 +1,11 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { run, runOk, waitFor, workspaceRoot, type Result } from './process';
+import { harnessCache, run, runOk, waitFor, workspaceRoot, type Result } from './process';
 
 /** Local equivalents of the public base images, built by tools/docker/build-base-images.sh. */
 export const localBuilderImage = 'localhost/engram-rust-builder:trixie';
 export const localRuntimeImage = 'localhost/engram-runtime-base:trixie';
 export const generatedDockerfile = join(workspaceRoot, 'deployments/docker/Dockerfile');
-export const harnessCache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
 
 /** The real Engram image, built once per run by the global setup from the generated Dockerfile. */
 export const engramImage = 'localhost/engram:upstream';

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildCommand, engramImage, featureVariant, type BuildOptions } from './docker';
-import { workspaceRoot } from './process';
+import { holdLock } from './lock';
+import { harnessCache, workspaceRoot } from './process';
 
 /** Runs a command, resolving with its output or rejecting with its exit code and output. */
 function command(program: string, args: string[]): Promise<string> {
@@ -31,46 +30,10 @@ async function buildEngram(options: BuildOptions): Promise<string> {
   return `built ${options.tag} from the generated Dockerfile in ${((performance.now() - started) / 1000).toFixed(1)} s (${received.join(', ') || 'from cache'})\n`;
 }
 
-/**
- * Holds an exclusive lock on the machine's harness for as long as this process lives. End-to-end
- * runs share the Docker engine, the kube-apiservers and their ports, and each run stops what an
- * earlier one left: a second run waits here instead of stopping the first one's servers. The lock
- * is held by a `flock` child that lets go within a second of this process ending, however it ends.
- */
-function lockHarness(): Promise<() => void> {
-  const cache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
-  mkdirSync(cache, { recursive: true });
-  const holder = spawn(
-    'flock',
-    [
-      '--exclusive',
-      join(cache, 'e2e.lock'),
-      'sh',
-      '-c',
-      `echo locked; while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const waiting = setTimeout(() => process.stdout.write('waiting for another end-to-end run to finish\n'), 2000);
-  return new Promise((resolve, reject) => {
-    holder.once('error', reject);
-    holder.once('exit', (code) => reject(new Error(`flock exited ${code} before taking the harness lock`)));
-    holder.stdout.once('data', () => {
-      clearTimeout(waiting);
-      holder.removeAllListeners('exit');
-      resolve(() => holder.kill());
-    });
-  });
-}
-
-/**
- * Brings the harness up once per run: the Docker engine with BuildKit and the local base images,
- * then the real Engram image; the scanners and the Kubernetes builds (validation apiservers, then
- * the single-node cluster). The three are independent, so on a new machine their builds overlap;
- * the Prometheus test image and the cluster's images need the engine first.
- */
 export default async function setup(): Promise<() => Promise<void>> {
-  const unlock = await lockHarness();
+  // End-to-end runs share the Docker engine, the kube-apiservers and their ports, and each run stops
+  // what an earlier one left: a second run waits here instead of stopping the first one's servers.
+  const unlock = await holdLock(join(harnessCache, 'e2e.lock'), 'waiting for another end-to-end run to finish');
   const started = performance.now();
   // Start from no running kube-apiserver: one left by an earlier, interrupted run would be reused.
   await script('tools/kube/apiserver.sh', ['stop-all']);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { run, workspaceRoot, type Result } from './process';
+import { harnessCache, run, workspaceRoot, type Result } from './process';
 
 export const guidePath = join(workspaceRoot, 'docs/operations/production-deployment.md');
 
@@ -56,20 +55,20 @@ export function blocksOf(blocks: readonly GuideBlock[], path: string, step = 'ru
   return blocks.filter((block) => block.path === path && block.step === step);
 }
 
-const cache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
-
 /**
  * The operator's shell for the guide: the harness's kubectl, helm and kubeconfig on the PATH, as an
  * operator has theirs. Nothing else differs from a terminal.
  */
 export function operatorEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const path = [join(cache, 'kube', 'bin', 'v1.35.4'), join(cache, 'scanners', 'bin'), process.env.PATH ?? ''].join(
-    delimiter,
-  );
+  const path = [
+    join(harnessCache, 'kube', 'bin', 'v1.35.4'),
+    join(harnessCache, 'scanners', 'bin'),
+    process.env.PATH ?? '',
+  ].join(delimiter);
   return {
     ...process.env,
     PATH: path,
-    KUBECONFIG: join(cache, 'kube', 'cluster', 'v1.35.4', 'kubeconfig'),
+    KUBECONFIG: join(harnessCache, 'kube', 'cluster', 'v1.35.4', 'kubeconfig'),
     ...extra,
   };
 }

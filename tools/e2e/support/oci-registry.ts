@@ -31,6 +31,8 @@ export function helmWithInput(input: string | undefined, args: string[], env: No
 /**
  * Starts the registry (or reuses the running one) and logs Docker and helm in, each with a
  * configuration of its own under `scratch`: the user's ~/.docker and ~/.config/helm stay untouched.
+ * Files that run beside each other share the registry, so none stops it: the run's global
+ * teardown does.
  */
 export function startOciRegistry(scratch: string): OciRegistry {
   const started = runOk('bash', ['tools/registry/oci.sh', 'start'], { timeoutSeconds: 3600 });
@@ -78,10 +80,6 @@ export function startOciRegistry(scratch: string): OciRegistry {
     dockerConfig,
     helmRegistryConfig,
   };
-}
-
-export function stopOciRegistry(): Result {
-  return run('bash', ['tools/registry/oci.sh', 'stop'], { timeoutSeconds: 120 });
 }
 
 /**

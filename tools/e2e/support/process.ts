@@ -1,7 +1,10 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
 export const workspaceRoot = join(__dirname, '..', '..', '..');
+/** The harness's cache (ENGRAM_DEPLOY_CACHE), as the harness scripts use it: built tools, logs, locks. */
+export const harnessCache = process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy');
 
 /**
  * PATH as the operator's shell has it. Nx prepends node's own directory (here /usr/bin) to the

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runOk, waitFor } from './process';
+import { harnessCache, runOk, waitFor } from './process';
 
 export interface LocalRegistry {
   /** http://127.0.0.1:PORT/ */
@@ -39,11 +39,7 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   const upstream = runOk('npm', ['config', 'get', 'registry'], {
     env: { ...process.env, npm_config_registry: undefined },
   }).stdout.trim();
-  const storage = join(
-    process.env.ENGRAM_DEPLOY_CACHE ?? join(homedir(), '.cache', 'engram-deploy'),
-    'registry',
-    'storage',
-  );
+  const storage = join(harnessCache, 'registry', 'storage');
   mkdirSync(storage, { recursive: true });
   rmSync(join(storage, '@engram'), { recursive: true, force: true });
   rmSync(join(storage, '.verdaccio-db.json'), { force: true });
