@@ -161,7 +161,9 @@ async function throughput(baseUrl, label) {
 }
 
 async function waitReady(url) {
-  for (let attempt = 0; attempt < 1200; attempt++) {
+  // Engram itself takes about 8 s to listen; a busy machine can double that.
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
     try {
       if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200) return Date.now();
     } catch {
@@ -169,7 +171,7 @@ async function waitReady(url) {
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`${url} never answered 200`);
+  throw new Error(`${url} never answered 200 within 120 s`);
 }
 
 const context = mkdtempSync(join(tmpdir(), 'engram-bench-'));
