@@ -38,6 +38,8 @@ describe('the lock that keeps end-to-end files apart', () => {
 describe('the files that run beside the others', () => {
   it('are matched by their path under tools/e2e, and no other file is', () => {
     expect(runsBesideOthers('/repo/tools/e2e/release/fresh-workspace.e2e.test.ts')).toBe(true);
+    expect(runsBesideOthers('/repo/tools/e2e/docker/cargo-feature.e2e.test.ts')).toBe(true);
+    expect(runsBesideOthers('/repo/tools/e2e/docker/image.e2e.test.ts')).toBe(false);
     expect(runsBesideOthers('/repo/tools/e2e/release/oci-registry.e2e.test.ts')).toBe(false);
     expect(runsBesideOthers('/repo/tools/e2e/kubernetes/cluster.e2e.test.ts')).toBe(false);
   });

@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +7,6 @@ import {
   docker,
   engramContext,
   engramImage,
-  featureVariant,
   inspect,
   publishedPort,
   removeContainers,
@@ -195,48 +193,6 @@ describe('the real Engram image built from the generated Dockerfile', () => {
       run('docker', ['image', 'rm', 'localhost/engram-context-probe:e2e']);
     }
   });
-
-  it('builds with the extra cargo feature the model offers, which the binary then has', () => {
-    const variant = featureVariant.tag;
-    // engram-cli checks this feature when it validates a config that asks for DNS discovery.
-    const configDir = mkdtempSync(join(tmpdir(), 'engram-dns-config-'));
-    // mkdtemp makes the folder 0700: the image's non-root user could not read the file in it,
-    // and Engram reports an unreadable file as "not found".
-    chmodSync(configDir, 0o755);
-    writeFileSync(
-      join(configDir, 'config.toml'),
-      '[cluster]\nenabled = true\n\n[cluster.discovery]\ntype = "dns"\nservice = "_engram._tcp.engram.svc"\nport = 7946\n',
-      { mode: 0o644 },
-    );
-    const validate = (tag: string) =>
-      run('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--volume',
-        `${configDir}:/check:ro`,
-        tag,
-        'validate',
-        'config',
-        '--file',
-        '/check/config.toml',
-      ]);
-    try {
-      const build = buildImage(featureVariant);
-      console.log(`built ${variant} in ${build.seconds.toFixed(1)} s`);
-      const missing = 'requires the cluster_discovery_dns feature';
-      const withDefault = validate(image);
-      expect(withDefault.stdout + withDefault.stderr).toContain(missing);
-      const withFeature = validate(variant);
-      expect(withFeature.stdout + withFeature.stderr).not.toContain(missing);
-      expect(withFeature.stdout + withFeature.stderr).toMatch(/dns|cluster|valid/i);
-    } finally {
-      rmSync(configDir, { recursive: true, force: true });
-      run('docker', ['image', 'rm', variant]);
-    }
-    // A feature of engram-cli recompiles that crate and relinks the binary with fat LTO.
-  }, 2_400_000);
 
   it('fails loudly on a broken source and tags nothing', () => {
     const broken = 'localhost/engram:e2e-broken';

@@ -10,12 +10,6 @@ export const generatedDockerfile = join(workspaceRoot, 'deployments/docker/Docke
 /** The real Engram image, built once per run by the global setup from the generated Dockerfile. */
 export const engramImage = 'localhost/engram:upstream';
 
-/** The image with the extra cargo feature the model offers (`build.cargoFeatures`). */
-export const featureVariant: BuildOptions = {
-  tag: 'localhost/engram:e2e-dns-discovery',
-  buildArgs: { CARGO_FEATURES: 'cluster_discovery_dns' },
-};
-
 /**
  * The Engram workspace the images are built from: ENGRAM_SOURCE_DIR, else the pinned upstream
  * checkout `shared/engram-upstream` beside this repository or beside one of its parent

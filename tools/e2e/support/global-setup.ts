@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildCommand, engramImage, featureVariant, type BuildOptions } from './docker';
+import { buildCommand, engramImage, type BuildOptions } from './docker';
 import { holdLock } from './lock';
 import { harnessCache, workspaceRoot } from './process';
 
@@ -41,11 +41,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   await script('tools/registry/oci.sh', ['stop']);
   const outputs = await Promise.all([
     // Cold, the release build is the longest step here; BuildKit's cache makes an unchanged one take
-    // seconds. The feature variant is built here too, where the other builds keep both cores busy
-    // anyway, rather than alone in its test, where its single-threaded fat-LTO link left one idle.
-    script('tools/docker/ensure.sh')
-      .then(async (ready) => ready + (await buildEngram({ tag: engramImage, buildArgs: { REVISION: 'e2e' } })))
-      .then(async (built) => built + (await buildEngram(featureVariant))),
+    // seconds.
+    script('tools/docker/ensure.sh').then(
+      async (ready) => ready + (await buildEngram({ tag: engramImage, buildArgs: { REVISION: 'e2e' } })),
+    ),
     script('tools/scanners/install.sh'),
     // The cluster's binaries after the apiservers', then the OCI registry: one Go build at a time on two cores.
     script('tools/kube/build.sh')

@@ -4,12 +4,13 @@ import { harnessCache } from './process';
 
 /**
  * Files that run beside the others. Each one touches nothing another file changes: no cluster, no
- * kube-apiserver, no container, image or port of the shared harness, and the OCI registry only
- * under a repository of its own. Every other file runs alone, one at a time (`exclusive-file.ts`).
- * fresh-workspace spends most of its time in npm, pnpm and Nx, while the cluster files mostly wait
- * for the cluster: side by side, the two keep both cores busy.
+ * kube-apiserver, no container name or port of the shared harness, a build context and image tag of
+ * its own, and the OCI registry only under a repository of its own. Every other file runs alone, one
+ * at a time (`exclusive-file.ts`). These spend most of their time in npm, pnpm and Nx, or in a
+ * single-threaded link, while the cluster files mostly wait for the cluster: side by side, they keep
+ * both cores busy.
  */
-export const besideOthers = ['release/fresh-workspace.e2e.test.ts'];
+export const besideOthers = ['release/fresh-workspace.e2e.test.ts', 'docker/cargo-feature.e2e.test.ts'];
 
 /** The lock a file that does not run beside the others holds for its whole run. */
 export const exclusiveFileLock = join(harnessCache, 'e2e-file.lock');
